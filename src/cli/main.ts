@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The `rampart` command. Errors are one clear message and a non-zero exit, never a stack:
+// 1 = refused (configuration, boot), 2 = usage.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { serveCommand } from './serve.ts';
+import { migrateCommand } from './migrate.ts';
+import { configCommand } from './config.ts';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('rampart')
+    .description('Secure-by-default HTTP APIs, and the auditor that proves an API is secure.')
+    .version(pkg.version)
+    .showHelpAfterError('(run `rampart --help` for usage)')
+    .exitOverride();
+  program.addCommand(serveCommand());
+  program.addCommand(migrateCommand());
+  program.addCommand(configCommand());
+  // addCommand does not copy these settings to subcommands; usage errors must not exit early.
+  for (const command of program.commands) command.exitOverride().showHelpAfterError('(run `rampart --help` for usage)');
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`rampart: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,27 @@
+// `rampart serve`: load and check configuration, build the reference service, listen, and
+// shut down gracefully on SIGTERM/SIGINT.
+import { Command } from 'commander';
+import { buildApp } from '../app/app.ts';
+import { closeOnSignals, listen, loadConfig } from '../toolkit/index.ts';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve the reference API (configuration from the environment; see README)')
+    .action(async () => {
+      const config = loadConfig();
+      const app = await buildApp(config);
+      const listening = await listen(app, {
+        host: config.host,
+        port: config.port,
+        httpRedirectPort: config.httpRedirectPort,
+        allowedHosts: config.server.allowedHosts,
+        development: config.mode === 'development',
+      });
+      const scheme = config.server.tls ? 'https' : 'http';
+      const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
+      app.log.info({ mode: config.mode, port: listening.port, redirectPort: listening.redirectPort }, `rampart listening on ${scheme}://${shownHost}:${listening.port} (${config.mode})`);
+      closeOnSignals(() => listening.close(), config.shutdownTimeoutMs, (message) => {
+        app.log.info(message);
+      });
+    });
+}

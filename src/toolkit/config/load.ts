@@ -1,0 +1,169 @@
+// Configuration from the environment, validated once at boot: every problem is collected
+// and reported together, secret values are never printed, and anything short of exactly
+// NODE_ENV=development gets production rules.
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { checkServerOptions, resolveServerOptions, type Mode, type ServerOptions } from '../server/options.ts';
+import { ConfigError } from './config-error.ts';
+import { developmentSecrets, readSecret, SECRET_NAMES, secretProblem } from './secrets.ts';
+import { findSetting } from './settings.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface RampartConfig {
+  mode: Mode;
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Secret values by setting name (raw text as configured); never log this object. */
+  secrets: Readonly<Record<string, string>>;
+  docs: { enabled: boolean; scope: string | undefined };
+  httpRedirectPort: number | undefined;
+  shutdownTimeoutMs: number;
+  server: ServerOptions;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): RampartConfig {
+  const problems: string[] = [];
+  const mode: Mode = env.NODE_ENV === 'development' ? 'development' : 'production';
+  const read = (name: string): string | undefined => {
+    const setting = findSetting(name);
+    const value = env[name];
+    if (value !== undefined && value !== '') return value;
+    return mode === 'development' && setting.developmentDefault !== undefined ? setting.developmentDefault : setting.default;
+  };
+  const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const text = read(name) ?? '';
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max}, not "${text}"`);
+      return min;
+    }
+    return value;
+  };
+  const list = (name: string): string[] => (read(name) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const flag = (name: string, on: string, off: string): boolean => {
+    const value = (read(name) ?? '').toLowerCase();
+    if (value !== on && value !== off) problems.push(`${name} must be "${on}" or "${off}", not "${value}"`);
+    return value === on;
+  };
+
+  const host = read('HOST') ?? '127.0.0.1';
+  if (mode === 'development' && !isLoopback(host)) {
+    problems.push(`HOST=${host} is refused in development: development listens on loopback only (127.0.0.1, ::1 or localhost)`);
+  }
+  const dataDir = resolve(cwd, read('RAMPART_DATA_DIR') ?? './data');
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be a postgres:// or postgresql:// URL (scheme given: "${databaseUrl.split(':')[0] ?? ''}")`);
+  }
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL must be a redis:// or rediss:// URL (scheme given: "${redisUrl.split(':')[0] ?? ''}")`);
+  }
+
+  const secrets = loadSecrets(env, mode, dataDir, problems);
+  const tls = loadTls(read('RAMPART_TLS_CERT_FILE'), read('RAMPART_TLS_KEY_FILE'), problems);
+  const docsEnabled = flag('RAMPART_DOCS', 'on', 'off');
+  const docsScope = read('RAMPART_DOCS_SCOPE');
+  if (mode === 'production' && docsEnabled && docsScope === undefined) {
+    problems.push('RAMPART_DOCS=on in production needs RAMPART_DOCS_SCOPE: documentation maps the whole attack surface');
+  }
+  const redirect = read('RAMPART_HTTP_REDIRECT_PORT');
+  const httpRedirectPort = redirect === undefined ? undefined : int('RAMPART_HTTP_REDIRECT_PORT', 1, 65535);
+  if (httpRedirectPort !== undefined && tls === undefined) problems.push('RAMPART_HTTP_REDIRECT_PORT needs TLS (RAMPART_TLS_CERT_FILE and RAMPART_TLS_KEY_FILE)');
+
+  const server = resolveServerOptions({
+    mode,
+    allowedHosts: list('RAMPART_ALLOWED_HOSTS'),
+    trustedProxies: list('RAMPART_TRUSTED_PROXIES'),
+    cors: { origins: list('RAMPART_CORS_ORIGINS'), credentials: flag('RAMPART_CORS_CREDENTIALS', 'true', 'false') },
+    tls,
+    limits: {
+      bodyBytes: int('RAMPART_BODY_LIMIT', 1),
+      jsonDepth: int('RAMPART_JSON_MAX_DEPTH', 1, 1000),
+      headerCount: int('RAMPART_MAX_HEADERS', 10, 1000),
+      headerBytes: int('RAMPART_MAX_HEADER_BYTES', 1024, 1024 * 1024),
+      urlLength: int('RAMPART_MAX_URL_LENGTH', 64),
+      paramLength: int('RAMPART_MAX_PARAM_LENGTH', 8),
+      requestTimeoutMs: int('RAMPART_REQUEST_TIMEOUT_MS', 1),
+      headersTimeoutMs: int('RAMPART_HEADERS_TIMEOUT_MS', 1),
+      keepAliveTimeoutMs: int('RAMPART_KEEP_ALIVE_TIMEOUT_MS', 1),
+      maxEventLoopDelayMs: int('RAMPART_MAX_EVENT_LOOP_DELAY_MS', 0),
+    },
+    rateLimit: {
+      limit: int('RAMPART_RATE_LIMIT', 1),
+      windowSeconds: int('RAMPART_RATE_LIMIT_WINDOW_S', 1),
+      maxClients: int('RAMPART_RATE_LIMIT_MAX_CLIENTS', 100),
+    },
+    logLevel: read('RAMPART_LOG_LEVEL') ?? 'info',
+  });
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(server.logLevel)) {
+    problems.push(`RAMPART_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  problems.push(...checkServerOptions(server));
+
+  const config: RampartConfig = {
+    mode,
+    host,
+    port: int('PORT', 0, 65535),
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    secrets,
+    docs: { enabled: docsEnabled, scope: docsScope },
+    httpRedirectPort,
+    shutdownTimeoutMs: int('RAMPART_SHUTDOWN_TIMEOUT_MS', 0),
+    server,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function loadSecrets(env: Env, mode: Mode, dataDir: string, problems: string[]): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const name of SECRET_NAMES) {
+    const value = readSecret(env, name, problems);
+    if (value === undefined) {
+      missing.push(name);
+      continue;
+    }
+    const problem = secretProblem(name, value);
+    if (problem) problems.push(problem);
+    else secrets[name] = value;
+  }
+  if (missing.length === 0) return secrets;
+  if (mode === 'production') {
+    for (const name of missing) problems.push(`${name} is required in production (or ${name}_FILE); generate one with \`openssl rand -base64 32\``);
+    return secrets;
+  }
+  try {
+    return { ...secrets, ...developmentSecrets(dataDir, missing) };
+  } catch {
+    problems.push(`cannot create development secrets in ${dataDir}/secrets.json`);
+    return secrets;
+  }
+}
+
+function loadTls(certFile: string | undefined, keyFile: string | undefined, problems: string[]): ServerOptions['tls'] {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    problems.push('RAMPART_TLS_CERT_FILE and RAMPART_TLS_KEY_FILE must be set together');
+    return undefined;
+  }
+  try {
+    return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  } catch {
+    problems.push('cannot read the TLS certificate or key file');
+    return undefined;
+  }
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}

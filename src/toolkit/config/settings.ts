@@ -1,0 +1,67 @@
+// Every environment variable Rampart reads, with its default and what production requires.
+// This table is the single source for the loader's defaults and the README's configuration
+// table (`npm run rampart -- config --markdown`); a test keeps the README in step with it.
+
+export interface Setting {
+  name: string;
+  /** Default as the environment would spell it; undefined means "unset". */
+  default: string | undefined;
+  /** Default when NODE_ENV=development, where it differs. */
+  developmentDefault?: string;
+  description: string;
+  /** What production requires of it, empty when nothing. */
+  production: string;
+  /** Secrets are also read from `<NAME>_FILE` and never printed. */
+  secret?: true;
+}
+
+export const SETTINGS: readonly Setting[] = [
+  { name: 'NODE_ENV', default: undefined, description: 'Exactly `development` turns on development behaviour (generated secrets, open docs, loopback-only listening, relaxed TLS). Any other value, or none, is production.', production: 'anything but `development`' },
+  { name: 'HOST', default: '127.0.0.1', description: 'Address to listen on.', production: '' },
+  { name: 'PORT', default: '3000', description: 'Port to listen on (HTTPS when TLS is configured).', production: '' },
+  { name: 'DATABASE_URL', default: undefined, description: 'PostgreSQL URL (`postgres://…`). Unset: node:sqlite file `rampart.db` in the data directory.', production: '' },
+  { name: 'REDIS_URL', default: undefined, description: 'Redis URL for shared counters, denylists and sessions. Unset: in-memory, bounded, per process.', production: 'set it when running more than one instance' },
+  { name: 'RAMPART_DATA_DIR', default: './data', description: 'Directory for the SQLite database and development secrets (created with mode 0700).', production: '' },
+  { name: 'RAMPART_SECRET_KEY', default: undefined, description: 'Root secret (32+ random bytes, base64/base64url/hex; `openssl rand -base64 32`). Purpose keys (API-key hashing, CSRF, blind indexes) are derived from it with HKDF.', production: 'required; 32+ bytes of entropy; not a known placeholder', secret: true },
+  { name: 'RAMPART_ALLOWED_HOSTS', default: '', description: 'Comma-separated host names accepted in the `Host` header (others get 400). Development also accepts localhost, 127.0.0.1 and ::1.', production: 'required' },
+  { name: 'RAMPART_TRUSTED_PROXIES', default: '', description: 'Comma-separated proxy addresses or CIDRs whose `X-Forwarded-For`/`-Proto` are honoured. The client is the rightmost forwarded address that is not a trusted proxy.', production: 'TLS or a trusted TLS-terminating proxy is required' },
+  { name: 'RAMPART_TLS_CERT_FILE', default: undefined, description: 'PEM certificate chain; with the key, the server speaks HTTPS.', production: 'TLS or a trusted TLS-terminating proxy is required' },
+  { name: 'RAMPART_TLS_KEY_FILE', default: undefined, description: 'PEM private key for the certificate.', production: 'with the certificate' },
+  { name: 'RAMPART_HTTP_REDIRECT_PORT', default: undefined, description: 'With TLS: also listen for plain HTTP on this port and answer only 308 redirects to HTTPS.', production: '' },
+  { name: 'RAMPART_CORS_ORIGINS', default: '', description: 'Comma-separated exact origins (`scheme://host[:port]`) allowed by CORS. Empty: CORS closed.', production: 'no `*`, patterns, paths or `null`' },
+  { name: 'RAMPART_CORS_CREDENTIALS', default: 'false', description: 'Send `Access-Control-Allow-Credentials: true` to allowed origins.', production: '' },
+  { name: 'RAMPART_DOCS', default: 'off', developmentDefault: 'on', description: 'Serve API documentation (`on`/`off`).', production: 'only with RAMPART_DOCS_SCOPE' },
+  { name: 'RAMPART_DOCS_SCOPE', default: undefined, description: 'Scope a caller needs to read the documentation.', production: 'required when docs are on' },
+  { name: 'RAMPART_BODY_LIMIT', default: '1048576', description: 'Largest request body in bytes (routes may override).', production: '' },
+  { name: 'RAMPART_JSON_MAX_DEPTH', default: '32', description: 'Deepest nesting accepted in a JSON body.', production: '' },
+  { name: 'RAMPART_MAX_HEADERS', default: '100', description: 'Most header fields in one request (431 beyond).', production: '' },
+  { name: 'RAMPART_MAX_HEADER_BYTES', default: '16384', description: 'Largest request line plus headers, in bytes (431, or 414 for a long URL).', production: '' },
+  { name: 'RAMPART_MAX_URL_LENGTH', default: '4096', description: 'Longest request target (path and query) in bytes (414 beyond).', production: '' },
+  { name: 'RAMPART_MAX_PARAM_LENGTH', default: '200', description: 'Longest single path parameter.', production: '' },
+  { name: 'RAMPART_REQUEST_TIMEOUT_MS', default: '30000', description: 'Time to receive a whole request.', production: '' },
+  { name: 'RAMPART_HEADERS_TIMEOUT_MS', default: '10000', description: 'Time to receive the request headers (slow-header clients get 408 and are disconnected).', production: '' },
+  { name: 'RAMPART_KEEP_ALIVE_TIMEOUT_MS', default: '5000', description: 'Idle time before a keep-alive connection is closed.', production: '' },
+  { name: 'RAMPART_MAX_EVENT_LOOP_DELAY_MS', default: '1000', description: 'Shed load with 503 + Retry-After while the event loop lags more than this (0 turns it off).', production: '' },
+  { name: 'RAMPART_RATE_LIMIT', default: '100', description: 'Requests per client per window for routes without their own limit (unknown routes included).', production: '' },
+  { name: 'RAMPART_RATE_LIMIT_WINDOW_S', default: '60', description: 'Rate-limit window in seconds.', production: '' },
+  { name: 'RAMPART_RATE_LIMIT_MAX_CLIENTS', default: '100000', description: 'Most client counters kept in memory (oldest evicted first), so address spraying cannot grow memory.', production: '' },
+  { name: 'RAMPART_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.', production: '' },
+  { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish after SIGTERM/SIGINT.', production: '' },
+];
+
+export function findSetting(name: string): Setting {
+  const setting = SETTINGS.find((s) => s.name === name);
+  if (!setting) throw new Error(`unknown setting ${name}`);
+  return setting;
+}
+
+/** The README's configuration table. */
+export function settingsMarkdown(): string {
+  const rows = SETTINGS.map((s) => {
+    const dflt = s.default === undefined || s.default === '' ? '(unset)' : `\`${s.default}\``;
+    const dev = s.developmentDefault === undefined ? '' : ` (development: \`${s.developmentDefault}\`)`;
+    const name = s.secret ? `\`${s.name}\` / \`${s.name}_FILE\`` : `\`${s.name}\``;
+    return `| ${name} | ${dflt}${dev} | ${s.description} | ${s.production || '—'} |`;
+  });
+  return ['| variable | default | meaning | production requires |', '|---|---|---|---|', ...rows].join('\n');
+}

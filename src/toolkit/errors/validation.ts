@@ -1,0 +1,70 @@
+// Validation failures as JSON pointers with our own wording (stable, and free of library
+// text): `{ in: 'body', pointer: '/items/0/qty', detail: 'must be at most 100' }`.
+import type { FastifySchemaValidationError } from 'fastify';
+import { HttpProblem } from './problem.ts';
+
+const MAX_LISTED = 20;
+
+export interface FieldError {
+  in: string;
+  pointer: string;
+  detail: string;
+}
+
+const PARTS: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
+
+export function validationProblem(errors: readonly FastifySchemaValidationError[], context: string | undefined): HttpProblem {
+  const where = PARTS[context ?? 'body'] ?? 'body';
+  const fields = errors.slice(0, MAX_LISTED).map((error) => fieldError(error, where));
+  return new HttpProblem(400, {
+    slug: 'validation-failed',
+    title: 'Validation failed',
+    detail: `The request ${where} does not match the schema: ${fields.map((f) => `${f.pointer || '(root)'} ${f.detail}`).join('; ')}.`,
+    extensions: { errors: fields },
+  });
+}
+
+function fieldError(error: FastifySchemaValidationError, where: string): FieldError {
+  const params = error.params;
+  const path = error.instancePath;
+  const text = (name: string): string => String(params[name]);
+  switch (error.keyword) {
+    case 'required':
+      return { in: where, pointer: `${path}/${escape(text('missingProperty'))}`, detail: 'is required' };
+    case 'additionalProperties':
+      return { in: where, pointer: `${path}/${escape(text('additionalProperty'))}`, detail: 'is not an allowed property' };
+    case 'unevaluatedProperties':
+      return { in: where, pointer: `${path}/${escape(text('unevaluatedProperty'))}`, detail: 'is not an allowed property' };
+    default:
+      return { in: where, pointer: path, detail: describe(error.keyword, params) };
+  }
+}
+
+function describe(keyword: string, params: Record<string, unknown>): string {
+  const n = (name: string): string => String(params[name]);
+  switch (keyword) {
+    case 'type': return `must be ${n('type')}`;
+    case 'minLength': return `must be at least ${n('limit')} characters`;
+    case 'maxLength': return `must be at most ${n('limit')} characters`;
+    case 'minimum': return `must be at least ${n('limit')}`;
+    case 'maximum': return `must be at most ${n('limit')}`;
+    case 'exclusiveMinimum': return `must be more than ${n('limit')}`;
+    case 'exclusiveMaximum': return `must be less than ${n('limit')}`;
+    case 'minItems': return `must have at least ${n('limit')} items`;
+    case 'maxItems': return `must have at most ${n('limit')} items`;
+    case 'minProperties': return `must have at least ${n('limit')} properties`;
+    case 'maxProperties': return `must have at most ${n('limit')} properties`;
+    case 'uniqueItems': return 'must not contain duplicates';
+    case 'enum': return `must be one of the allowed values`;
+    case 'const': return 'must be the fixed allowed value';
+    case 'format': return `must be a valid ${n('format')}`;
+    case 'pattern': return 'does not have the expected form';
+    case 'multipleOf': return `must be a multiple of ${n('multipleOf')}`;
+    default: return 'is invalid';
+  }
+}
+
+/** RFC 6901: `~` → `~0`, `/` → `~1` inside a reference token. */
+function escape(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}

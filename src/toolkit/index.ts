@@ -1,0 +1,35 @@
+// Rampart toolkit: the whole public API. Everything not exported here is internal.
+
+export { createServer } from './server/create.ts';
+export type { RampartServer } from './server/create.ts';
+export { listen, closeOnSignals } from './server/listen.ts';
+export type { ListenOptions, Listening } from './server/listen.ts';
+export { resolveServerOptions, checkServerOptions, DEFAULT_LIMITS, DEFAULT_RATE_LIMIT } from './server/options.ts';
+export type { Limits, Mode, RateLimitDefaults, ServerOptions, ServerOptionsInput } from './server/options.ts';
+export type { ClientInfo } from './server/proxy.ts';
+
+export { loadConfig } from './config/load.ts';
+export type { RampartConfig } from './config/load.ts';
+export { ConfigError } from './config/config-error.ts';
+export { SETTINGS, settingsMarkdown } from './config/settings.ts';
+export { isPlaceholderSecret } from './config/placeholders.ts';
+
+export { HttpProblem, PROBLEM_CONTENT_TYPE } from './errors/problem.ts';
+export type { ProblemDetails, ProblemInit } from './errors/problem.ts';
+
+export { RouteDeclarationError } from './policy/boot-check.ts';
+export type { RoutePolicy, PublicPolicy, AuthenticatedPolicy, RateLimitRule } from './policy/types.ts';
+export type { Principal, Authenticator, AuthMethod } from './policy/principal.ts';
+
+export { Type } from 'typebox';
+export type { Static, TSchema } from 'typebox';
+
+export {
+  openDatabase,
+  runMigrations,
+  openKeyValueStore,
+  createMemoryStore,
+  createRedisStore,
+  StoreError,
+} from './stores/index.ts';
+export type { Database, DatabaseDialect, KeyValueStore, HitResult, Migration } from './stores/index.ts';

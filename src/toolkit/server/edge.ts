@@ -1,0 +1,47 @@
+// The first thing every request meets, before routing decisions matter: who the client is,
+// the security headers (so errors carry them too), and the cheap refusals (header count,
+// URL length, Host). Synchronous and allocation-light: it runs on every request.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_SECURITY_HEADERS, HSTS_VALUE } from '../headers/security-headers.ts';
+import { genericProblem } from '../errors/handler.ts';
+import { HttpProblem } from '../errors/problem.ts';
+import { resolveClient, type ProxyTrust } from './proxy.ts';
+import type { Limits } from './options.ts';
+
+export interface EdgeOptions {
+  trust: ProxyTrust;
+  limits: Limits;
+  hostAllowed: (host: string | undefined) => boolean;
+}
+
+const BAD_HOST = new HttpProblem(400, {
+  slug: 'host-not-allowed',
+  title: 'Host not allowed',
+  detail: 'The Host header does not name a host this server answers for.',
+});
+
+/** Applies the edge rules; returns the problem to answer with, if any. */
+export function createEdge(options: EdgeOptions): (request: FastifyRequest, reply: FastifyReply) => HttpProblem | undefined {
+  const { trust, limits, hostAllowed } = options;
+  return function edge(request, reply) {
+    const raw = request.raw;
+    const socket = raw.socket as typeof raw.socket & { encrypted?: boolean };
+    const client = resolveClient(socket.remoteAddress, socket.encrypted === true, raw.headers['x-forwarded-for'], raw.headers['x-forwarded-proto'], trust);
+    request.client = client;
+
+    reply.headers(API_SECURITY_HEADERS);
+    reply.header('x-request-id', request.id);
+    if (client.secure) reply.header('strict-transport-security', HSTS_VALUE);
+    const headers = raw.headers;
+    if (headers.authorization !== undefined || headers.cookie !== undefined || headers['x-api-key'] !== undefined) {
+      reply.header('cache-control', 'no-store');
+    }
+
+    // Node keeps at most maxHeadersCount fields (set one above the limit), so "more than the
+    // limit" is observable here rather than silently truncated.
+    if (raw.rawHeaders.length / 2 > limits.headerCount) return genericProblem(431);
+    if (raw.url !== undefined && raw.url.length > limits.urlLength) return genericProblem(414);
+    if (!hostAllowed(headers.host)) return BAD_HOST;
+    return undefined;
+  };
+}

@@ -1,0 +1,118 @@
+// What createServer accepts, its defaults, and the checks that refuse unsafe combinations.
+// Options are validated once, at construction, and every problem is reported together.
+import type { DestinationStream } from 'pino';
+import type { KeyValueStore } from '../stores/index.ts';
+import type { Authenticator } from '../policy/principal.ts';
+import { parseProxyList } from './proxy.ts';
+import { checkOrigins } from '../cors/origins.ts';
+
+export type Mode = 'development' | 'production';
+
+export interface Limits {
+  bodyBytes: number;
+  jsonDepth: number;
+  headerCount: number;
+  headerBytes: number;
+  urlLength: number;
+  paramLength: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** 0 turns load shedding off. */
+  maxEventLoopDelayMs: number;
+  /** How often the event-loop delay is sampled for load shedding. */
+  loadSampleIntervalMs: number;
+}
+
+export interface RateLimitDefaults {
+  limit: number;
+  windowSeconds: number;
+  maxClients: number;
+}
+
+export interface ServerOptions {
+  /** Development behaviour only when exactly 'development'; the default is production. */
+  mode: Mode;
+  allowedHosts: string[];
+  trustedProxies: string[];
+  cors: { origins: string[]; credentials: boolean };
+  tls: { cert: string | Buffer; key: string | Buffer } | undefined;
+  limits: Limits;
+  rateLimit: RateLimitDefaults;
+  logLevel: string;
+  /** Where log lines go (defaults to stdout); tests pass a stream to read them back. */
+  logDestination: DestinationStream | undefined;
+  /** Shared counters; in-memory and bounded when not given. */
+  keyValueStore: KeyValueStore | undefined;
+  /** Turn credentials into a principal; tried in order. The identity issues add the real ones. */
+  authenticators: Authenticator[];
+}
+
+export type ServerOptionsInput = Partial<Omit<ServerOptions, 'limits' | 'rateLimit' | 'cors'>> & {
+  limits?: Partial<Limits>;
+  rateLimit?: Partial<RateLimitDefaults>;
+  cors?: Partial<ServerOptions['cors']>;
+};
+
+export const DEFAULT_LIMITS: Limits = {
+  bodyBytes: 1024 * 1024,
+  jsonDepth: 32,
+  headerCount: 100,
+  headerBytes: 16 * 1024,
+  urlLength: 4096,
+  paramLength: 200,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+  maxEventLoopDelayMs: 1000,
+  loadSampleIntervalMs: 1000,
+};
+
+export const DEFAULT_RATE_LIMIT: RateLimitDefaults = { limit: 100, windowSeconds: 60, maxClients: 100_000 };
+
+export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
+  return {
+    mode: input.mode ?? 'production',
+    allowedHosts: input.allowedHosts ?? [],
+    trustedProxies: input.trustedProxies ?? [],
+    cors: { origins: input.cors?.origins ?? [], credentials: input.cors?.credentials ?? false },
+    tls: input.tls,
+    limits: { ...DEFAULT_LIMITS, ...input.limits },
+    rateLimit: { ...DEFAULT_RATE_LIMIT, ...input.rateLimit },
+    logLevel: input.logLevel ?? 'info',
+    logDestination: input.logDestination,
+    keyValueStore: input.keyValueStore,
+    authenticators: input.authenticators ?? [],
+  };
+}
+
+/** Every reason these options are unsafe or unusable; empty when they are fine. */
+export function checkServerOptions(options: ServerOptions): string[] {
+  const problems: string[] = [];
+  if ((options.mode as string) !== 'development' && (options.mode as string) !== 'production') {
+    problems.push(`mode must be 'development' or 'production', not "${options.mode as string}"`);
+  }
+  problems.push(...parseProxyList(options.trustedProxies).problems);
+  problems.push(...checkOrigins(options.cors.origins));
+  for (const host of options.allowedHosts) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i.test(host)) {
+      problems.push(`RAMPART_ALLOWED_HOSTS: "${host}" is not a host name (no schemes, ports, paths or wildcards)`);
+    }
+  }
+  for (const [name, value] of Object.entries(options.limits)) {
+    const allowZero = name === 'maxEventLoopDelayMs';
+    if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) problems.push(`limit ${name} must be a positive integer, not ${value}`);
+  }
+  for (const [name, value] of Object.entries(options.rateLimit)) {
+    if (!Number.isSafeInteger(value) || value < 1) problems.push(`rate limit ${name} must be a positive integer, not ${value}`);
+  }
+  if (options.mode === 'production') {
+    if (options.allowedHosts.length === 0) {
+      problems.push('RAMPART_ALLOWED_HOSTS is required in production: the host names clients use to reach this API');
+    }
+    if (options.tls === undefined && options.trustedProxies.length === 0) {
+      problems.push('production refuses plain HTTP: set RAMPART_TLS_CERT_FILE and RAMPART_TLS_KEY_FILE, or RAMPART_TRUSTED_PROXIES for a TLS-terminating proxy');
+    }
+  }
+  return problems;
+}

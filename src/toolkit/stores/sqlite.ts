@@ -1,0 +1,59 @@
+// Opens an embedded SQLite database with the settings a web server needs, wrapped in Kysely.
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely, sql } from 'kysely';
+import type { Database } from './database.ts';
+import { NodeSqliteDialect } from './sqlite-dialect.ts';
+import { assertPositiveInteger } from './validate.ts';
+
+export interface SqliteOptions {
+  /** A file path, or ':memory:' for a private in-memory database. */
+  filename: string;
+  /** How long SQLite waits on another process's lock, and we on our own connection (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Prepared statements kept for reuse (default 200). */
+  statementCacheSize?: number;
+}
+
+export function openSqlite<DB>(options: SqliteOptions): Database<DB> {
+  const { filename, busyTimeoutMs = 5000, statementCacheSize = 200 } = options;
+  assertPositiveInteger(busyTimeoutMs, 'busyTimeoutMs'); // also keeps the pragma text a plain integer
+  assertPositiveInteger(statementCacheSize, 'statementCacheSize');
+  if (filename !== ':memory:') {
+    // The database holds password hashes and tokens: only this user may read it. Mode applies
+    // only to what we create; an existing directory or file keeps the mode its owner chose.
+    mkdirSync(dirname(filename), { recursive: true, mode: 0o700 });
+    closeSync(openSync(filename, 'a', 0o600)); // SQLite gives -wal/-shm the same mode
+  }
+  const database = new DatabaseSync(filename);
+  try {
+    // WAL: readers do not block the writer. NORMAL is durable in WAL mode except on power
+    // loss, where the last commits may roll back (never corrupt). busy_timeout makes a second
+    // process (CLI) wait instead of failing at once.
+    database.exec(`
+      pragma journal_mode = wal;
+      pragma synchronous = normal;
+      pragma foreign_keys = on;
+      pragma busy_timeout = ${busyTimeoutMs};
+    `);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<DB>({
+    dialect: new NodeSqliteDialect({ database, lockTimeoutMs: busyTimeoutMs, statementCacheSize }),
+  });
+  return {
+    db,
+    dialect: 'sqlite',
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    async close() {
+      await db.destroy();
+      // Kysely skips destroy when no query ever ran; the handle is ours to close either way.
+      if (database.isOpen) database.close();
+    },
+  };
+}
