@@ -2,7 +2,7 @@
 // a stack trace.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -89,6 +89,21 @@ describe('the CLI itself', () => {
     const command = runCli(['explode'], {});
     assert.equal(command.status, 2);
     assert.match(command.stderr, /unknown command 'explode'/);
+  });
+
+  test('migrate applies migrations to the configured database and is idempotent', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-migrate-'));
+    try {
+      const env = { NODE_ENV: 'production', RAMPART_DATA_DIR: dir, RAMPART_SECRET_KEY: GOOD_SECRET, RAMPART_ALLOWED_HOSTS: 'api.example.com', RAMPART_TRUSTED_PROXIES: '127.0.0.1' };
+      const first = runCli(['migrate'], env);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /^migrations: (up to date|applied: )/);
+      assert.ok(existsSync(join(dir, 'rampart.db')));
+      const second = runCli(['migrate'], env);
+      assert.equal(second.stdout.trim(), 'migrations: up to date');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('config --markdown prints the settings table', () => {
