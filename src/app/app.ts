@@ -5,14 +5,18 @@ import {
   createServer,
   openDatabase,
   openKeyValueStore,
+  pendingMigrations,
   runMigrations,
   type Database,
   type RampartConfig,
   type RampartServer,
   type ServerOptionsInput,
 } from '../toolkit/index.ts';
+import { authRoutes, type Identity } from '../toolkit/index.ts';
+import { openIdentity } from './identity.ts';
 import { migrations } from './migrations/index.ts';
 import { healthRoutes } from './routes/health.ts';
+import { userRoutes } from './routes/users.ts';
 
 export interface BuildOverrides {
   /** Extra server options, e.g. a log destination in tests. */
@@ -21,18 +25,40 @@ export interface BuildOverrides {
   database?: Database<unknown>;
 }
 
-export async function buildApp(config: RampartConfig, overrides: BuildOverrides = {}): Promise<RampartServer> {
+export interface ReferenceService {
+  app: RampartServer;
+  identity: Identity;
+  database: Database<unknown>;
+}
+
+export async function buildApp(config: RampartConfig, overrides: BuildOverrides = {}): Promise<ReferenceService> {
   const database = overrides.database ?? openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const keyValueStore = openKeyValueStore({ redisUrl: config.redisUrl, maxKeys: config.server.rateLimit.maxClients });
   try {
     if (config.mode === 'development') await runMigrations(database, migrations);
-    const app = await createServer({ ...config.server, keyValueStore, ...overrides.server });
+    else {
+      const pending = await pendingMigrations(database, migrations);
+      if (pending.length > 0) throw new Error(`the database has ${pending.length} pending migration(s) (${pending.join(', ')}); run \`rampart migrate\` first`);
+    }
+    // The identity needs the server's logger and the server needs the identity's
+    // authenticator: the authenticator is bound once both exist.
+    const late: { identity?: Identity } = {};
+    const app = await createServer({
+      ...config.server,
+      keyValueStore,
+      authenticators: [{ challenge: 'Bearer', authenticate: (request) => late.identity!.authenticator.authenticate(request) }],
+      ...overrides.server,
+    });
     app.addHook('onClose', async () => {
       await keyValueStore.close();
       await database.close();
     });
+    const identity = await openIdentity(config, database, keyValueStore, app.log);
+    late.identity = identity;
     healthRoutes(app, database);
-    return app;
+    authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 } });
+    userRoutes(app, identity, config.identity.registration);
+    return { app, identity, database };
   } catch (error) {
     await keyValueStore.close();
     await database.close();

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { serveCommand } from './serve.ts';
 import { migrateCommand } from './migrate.ts';
 import { configCommand } from './config.ts';
+import { keysCommand, userCommand } from './user.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,17 +19,33 @@ export function buildProgram(): Command {
   program.addCommand(serveCommand());
   program.addCommand(migrateCommand());
   program.addCommand(configCommand());
+  program.addCommand(userCommand());
+  program.addCommand(keysCommand());
   // addCommand does not copy these settings to subcommands; usage errors must not exit early.
-  for (const command of program.commands) command.exitOverride().showHelpAfterError('(run `rampart --help` for usage)');
+  const settle = (command: Command): void => {
+    command.exitOverride().showHelpAfterError('(run `rampart --help` for usage)');
+    command.commands.forEach(settle);
+  };
+  program.commands.forEach(settle);
   return program;
+}
+
+// A reader that went away (`rampart audit … | head`) is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }
 
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    // Help and version exit 0; usage errors were already printed by commander.
-    process.exitCode = error.exitCode === 0 ? 0 : 2;
+    // Help and version exit 0; usage errors were already printed by commander (or by audit,
+    // which may have set its own code).
+    process.exitCode ??= error.exitCode === 0 ? 0 : 2;
+    if (process.exitCode !== 0 && error.exitCode !== 0) process.exitCode = 2;
   } else {
     process.stderr.write(`rampart: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

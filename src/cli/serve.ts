@@ -9,7 +9,7 @@ export function serveCommand(): Command {
     .description('serve the reference API (configuration from the environment; see README)')
     .action(async () => {
       const config = loadConfig();
-      const app = await buildApp(config);
+      const { app } = await buildApp(config);
       const listening = await listen(app, {
         host: config.host,
         port: config.port,

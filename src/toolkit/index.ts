@@ -21,12 +21,27 @@ export { RouteDeclarationError } from './policy/boot-check.ts';
 export type { RoutePolicy, PublicPolicy, AuthenticatedPolicy, RateLimitRule } from './policy/types.ts';
 export type { Principal, Authenticator, AuthMethod } from './policy/principal.ts';
 
+export { createIdentity } from './auth/identity.ts';
+export type { Identity, IdentityOptions, TokenResponse } from './auth/identity.ts';
+export { authRoutes } from './auth/routes.ts';
+export type { AuthRouteOptions } from './auth/routes.ts';
+export { identityMigrations } from './auth/schema.ts';
+export type { IdentityTables, UsersTable } from './auth/schema.ts';
+export { OAuthError } from './auth/oauth-error.ts';
+export { DEFAULT_ROLES, scopesOf, grantScopes, isRole } from './auth/roles.ts';
+export { toPublicUser, normalizeUsername } from './auth/users.ts';
+export type { PublicUser } from './auth/users.ts';
+export { decodeSecret } from './config/secrets.ts';
+export type { SecurityEvents, SecurityEventType, StoredSecurityEvent } from './events/index.ts';
+
+export type { FastifyBaseLogger as FastifyBaseLoggerLike } from 'fastify';
 export { Type } from 'typebox';
 export type { Static, TSchema } from 'typebox';
 
 export {
   openDatabase,
   runMigrations,
+  pendingMigrations,
   openKeyValueStore,
   createMemoryStore,
   createRedisStore,

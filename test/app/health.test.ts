@@ -17,7 +17,7 @@ describe('reference service health', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rampart-app-'));
     const config = loadConfig({ NODE_ENV: 'development', PORT: '0' }, dir);
-    app = await buildApp(config, { server: { logDestination: new LogCapture() } });
+    ({ app } = await buildApp(config, { server: { logDestination: new LogCapture() } }));
     listening = await listen(app, { host: '127.0.0.1', port: 0, allowedHosts: [], development: true });
     url = `http://127.0.0.1:${listening.port}`;
   });
@@ -47,7 +47,7 @@ describe('reference service health', () => {
   test('GET /readyz answers 503 problem+json when the database is gone', async () => {
     const config = loadConfig({ NODE_ENV: 'development', PORT: '0' }, dir);
     const database = openDatabase<unknown>({ databaseUrl: 'sqlite::memory:', dataDir: dir });
-    const broken = await buildApp(config, { database, server: { logDestination: new LogCapture() } });
+    const { app: broken } = await buildApp(config, { database, server: { logDestination: new LogCapture() } });
     try {
       await database.close();
       const response = await broken.inject({ url: '/readyz', headers: { host: 'localhost' } });

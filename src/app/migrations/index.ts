@@ -1,5 +1,6 @@
-// The reference service's migrations, in name order. Written with Kysely's schema builder
-// so they run unchanged on node:sqlite and PostgreSQL.
-import type { Migration } from '../../toolkit/index.ts';
+// The reference service's migrations, in name order: the toolkit's identity tables first,
+// then the service's own. Written with Kysely's schema builder so they run unchanged on
+// node:sqlite and PostgreSQL.
+import { identityMigrations, type Migration } from '../../toolkit/index.ts';
 
-export const migrations: Record<string, Migration> = {};
+export const migrations: Record<string, Migration> = { ...identityMigrations };

@@ -24,6 +24,24 @@ export interface RampartConfig {
   httpRedirectPort: number | undefined;
   shutdownTimeoutMs: number;
   server: ServerOptions;
+  identity: IdentitySettings;
+}
+
+export interface IdentitySettings {
+  alg: 'EdDSA' | 'HS256';
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshAbsoluteTtlSeconds: number;
+  refreshIdleTtlSeconds: number;
+  clients: string[];
+  registration: 'open' | 'admin';
+  loginAccountLimit: number;
+  loginAddressLimit: number;
+  loginWindowSeconds: number;
+  tokenRateLimit: number;
+  eventsMaxAgeDays: number;
+  eventsMaxCount: number;
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): RampartConfig {
@@ -106,6 +124,29 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
   }
   problems.push(...checkServerOptions(server));
 
+  const oneOf = <T extends string>(name: string, allowed: readonly T[]): T => {
+    const value = read(name) ?? '';
+    if (!(allowed as readonly string[]).includes(value)) problems.push(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
+    return value as T;
+  };
+  const identity: IdentitySettings = {
+    alg: oneOf('RAMPART_JWT_ALG', ['EdDSA', 'HS256'] as const),
+    issuer: read('RAMPART_JWT_ISSUER') ?? 'rampart',
+    audience: read('RAMPART_JWT_AUDIENCE') ?? 'rampart-api',
+    accessTokenTtlSeconds: int('RAMPART_ACCESS_TOKEN_TTL_S', 60, 86_400),
+    refreshAbsoluteTtlSeconds: int('RAMPART_REFRESH_ABSOLUTE_TTL_S', 60),
+    refreshIdleTtlSeconds: int('RAMPART_REFRESH_IDLE_TTL_S', 60),
+    clients: list('RAMPART_OAUTH_CLIENTS'),
+    registration: oneOf('RAMPART_REGISTRATION', ['open', 'admin'] as const),
+    loginAccountLimit: int('RAMPART_LOGIN_ACCOUNT_LIMIT', 1),
+    loginAddressLimit: int('RAMPART_LOGIN_ADDRESS_LIMIT', 1),
+    loginWindowSeconds: int('RAMPART_LOGIN_WINDOW_S', 1),
+    tokenRateLimit: int('RAMPART_TOKEN_RATE_LIMIT', 1),
+    eventsMaxAgeDays: int('RAMPART_EVENTS_MAX_AGE_DAYS', 1),
+    eventsMaxCount: int('RAMPART_EVENTS_MAX_COUNT', 100),
+  };
+  if (identity.clients.length === 0) problems.push('RAMPART_OAUTH_CLIENTS must name at least one first-party client');
+
   const config: RampartConfig = {
     mode,
     host,
@@ -118,6 +159,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     httpRedirectPort,
     shutdownTimeoutMs: int('RAMPART_SHUTDOWN_TIMEOUT_MS', 0),
     server,
+    identity,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -8,6 +8,8 @@ export interface Principal {
   roles: readonly string[];
   scopes: readonly string[];
   method: AuthMethod;
+  /** The credential's own id and expiry (JWT `jti`/`exp` in seconds), for logout and revocation. */
+  credential?: { id: string; expiresAt: number };
 }
 
 export interface Authenticator {

@@ -22,5 +22,20 @@ const COMMON: Options = {
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const bodyAjv = addFormats(new Ajv({ ...COMMON, coerceTypes: false }));
   const textAjv = addFormats(new Ajv({ ...COMMON, coerceTypes: 'array' }));
-  return ({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+  return ({ schema, httpPart }) => {
+    if (httpPart !== 'body') return textAjv.compile(schema as object);
+    const validate = bodyAjv.compile(schema as object);
+    // `schema: { body: Type.Optional(X) }` means "no body, or a valid X": Ajv alone would
+    // reject the absent body, so the optional marker TypeBox sets is honoured here.
+    if ((schema as Record<string, unknown>)['~optional'] !== true) return validate;
+    const optional = (data: unknown): boolean => {
+      // Fastify passes null or undefined when the request has no body.
+      const absent = data === undefined || data === null;
+      const ok = absent || validate(data);
+      optional.errors = absent ? null : validate.errors;
+      return ok;
+    };
+    optional.errors = null as typeof validate.errors;
+    return optional;
+  };
 }

@@ -20,5 +20,5 @@ export { openPostgres } from './postgres.ts';
 export type { PostgresOptions } from './postgres.ts';
 export { NodeSqliteDialect } from './sqlite-dialect.ts';
 export type { NodeSqliteDialectConfig } from './sqlite-dialect.ts';
-export { runMigrations } from './migrations.ts';
+export { runMigrations, pendingMigrations } from './migrations.ts';
 export type { Migration } from './migrations.ts';

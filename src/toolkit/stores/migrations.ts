@@ -27,3 +27,15 @@ export async function runMigrations<DB>(
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
+
+/** Names of migrations not yet applied; production refuses to start while any remain. */
+export async function pendingMigrations<DB>(database: Database<DB>, migrations: Readonly<Record<string, Migration>>): Promise<string[]> {
+  const migrator = new Migrator({
+    db: database.db,
+    provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
+    migrationTableName: 'rampart_migration',
+    migrationLockTableName: 'rampart_migration_lock',
+  });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,0 +1,22 @@
+// The reference service's identity: built from configuration with the toolkit's pieces.
+import { createIdentity, decodeSecret, type Database, type FastifyBaseLoggerLike, type Identity, type KeyValueStore, type RampartConfig } from '../toolkit/index.ts';
+
+export function openIdentity(config: RampartConfig, database: Database<unknown>, store: KeyValueStore, logger: FastifyBaseLoggerLike): Promise<Identity> {
+  const settings = config.identity;
+  const window = settings.loginWindowSeconds;
+  return createIdentity({
+    database,
+    store,
+    logger,
+    rootSecret: decodeSecret(config.secrets.RAMPART_SECRET_KEY ?? '') ?? Buffer.alloc(0),
+    issuer: settings.issuer,
+    audience: settings.audience,
+    alg: settings.alg,
+    accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
+    refreshAbsoluteTtlSeconds: settings.refreshAbsoluteTtlSeconds,
+    refreshIdleTtlSeconds: settings.refreshIdleTtlSeconds,
+    clients: settings.clients,
+    throttle: { account: { limit: settings.loginAccountLimit, windowSeconds: window }, address: { limit: settings.loginAddressLimit, windowSeconds: window } },
+    events: { maxAgeMs: settings.eventsMaxAgeDays * 86_400_000, maxCount: settings.eventsMaxCount },
+  });
+}

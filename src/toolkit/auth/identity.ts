@@ -1,0 +1,233 @@
+// Identity: the password grant, refresh rotation, revocation, logout, password changes and
+// account state, each recording its security event. Failures that could reveal whether an
+// account exists are answered identically and cost the same time.
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { HttpProblem } from '../errors/problem.ts';
+import { createSecurityEvents, type SecurityEvents } from '../events/index.ts';
+import type { Authenticator, Principal } from '../policy/principal.ts';
+import type { Database, KeyValueStore } from '../stores/index.ts';
+import { createAccessTokens, INVALID_TOKEN, type AccessTokens } from './jwt/access-tokens.ts';
+import { openKeyring, type Keyring, type SigningAlgorithm } from './jwt/keyring.ts';
+import { BAD_CREDENTIALS, BAD_REFRESH_TOKEN, OAuthError } from './oauth-error.ts';
+import { checkPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords/index.ts';
+import { createRefreshTokens, type RefreshTokens } from './refresh-tokens.ts';
+import { grantScopes, scopesOf } from './roles.ts';
+import type { IdentityTables, UsersTable } from './schema.ts';
+import { createLoginThrottle, type LoginThrottle, type ThrottleRule } from './throttle.ts';
+import { createUsers, normalizeUsername, USERNAME_PATTERN, type NewUser, type Users } from './users.ts';
+
+export interface IdentityOptions {
+  database: Database<unknown>;
+  store: KeyValueStore;
+  rootSecret: Uint8Array;
+  logger: FastifyBaseLogger;
+  issuer: string;
+  audience: string;
+  alg: SigningAlgorithm;
+  accessTokenTtlSeconds: number;
+  refreshAbsoluteTtlSeconds: number;
+  refreshIdleTtlSeconds: number;
+  /** First-party clients allowed to use the password grant; the first is the default. */
+  clients: readonly string[];
+  throttle: { account: ThrottleRule; address: ThrottleRule };
+  events: { maxAgeMs: number; maxCount: number };
+  hasher?: PasswordHasher;
+  now?: () => number;
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+
+export interface Identity {
+  users: Users;
+  tokens: AccessTokens;
+  refresh: RefreshTokens;
+  keyring: Keyring;
+  events: SecurityEvents;
+  throttle: LoginThrottle;
+  hasher: PasswordHasher;
+  authenticator: Authenticator;
+  clients: readonly string[];
+  passwordGrant(input: { username: string; password: string; scope?: string | undefined; clientId: string; clientIp: string }): Promise<TokenResponse>;
+  refreshGrant(input: { refreshToken: string; scope?: string | undefined; clientIp: string }): Promise<TokenResponse>;
+  revoke(token: string, clientIp: string): Promise<void>;
+  logout(principal: Principal, refreshToken: string | undefined, clientIp: string): Promise<void>;
+  createUser(input: NewUser, actor: { id: string | null; clientIp: string | null }): Promise<UsersTable>;
+  changePassword(userId: string, current: string, next: string, clientIp: string): Promise<void>;
+  setDisabled(userId: string, disabled: boolean, actor: { id: string | null; clientIp: string | null }): Promise<boolean>;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
+
+export async function createIdentity(options: IdentityOptions): Promise<Identity> {
+  const db = options.database.db as unknown as Kysely<IdentityTables>;
+  const now = options.now ?? Date.now;
+  const hasher = options.hasher ?? createPasswordHasher();
+  const events = createSecurityEvents({ db, logger: options.logger, retention: options.events, now });
+  const keyring = await openKeyring({ db, rootSecret: options.rootSecret, alg: options.alg, verifyGraceMs: (options.accessTokenTtlSeconds + 60) * 1000, now });
+  const tokens = createAccessTokens({ keyring, store: options.store, issuer: options.issuer, audience: options.audience, ttlSeconds: options.accessTokenTtlSeconds, now });
+  const refresh = createRefreshTokens({ db, absoluteTtlMs: options.refreshAbsoluteTtlSeconds * 1000, idleTtlMs: options.refreshIdleTtlSeconds * 1000, now });
+  const throttle = createLoginThrottle({ store: options.store, account: options.throttle.account, address: options.throttle.address, now });
+  const users = createUsers({ db, hasher, now });
+  // Build zxcvbn's dictionaries now (~130 ms) rather than inside the first registration.
+  checkPasswordPolicy('warm up the password policy dictionaries', { username: 'warm-up' });
+
+  async function respond(user: UsersTable, scopes: string[], clientId: string, refreshToken: string): Promise<TokenResponse> {
+    const scope = scopes.join(' ');
+    const access = await tokens.issue(user.id, scope, clientId, [user.role]);
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: refreshToken, scope };
+  }
+
+  /** Only names that could be usernames are recorded: people type passwords into the wrong field. */
+  const attempted = (username: string): string => {
+    const normal = normalizeUsername(username);
+    return USERNAME_PATTERN.test(normal) ? normal : '(not a username)';
+  };
+
+  // Disabled-user check on every request, from the database: a cache of at most one second
+  // per user bounds the cost; disables through the API also revoke at once via the store.
+  const userState = new Map<string, { disabled: boolean; role: string; at: number }>();
+  async function activeRole(userId: string): Promise<string | undefined> {
+    const t = now();
+    let state = userState.get(userId);
+    if (state === undefined || t - state.at > 1000) {
+      const row = await db.selectFrom('users').select(['disabled', 'role']).where('id', '=', userId).executeTakeFirst();
+      state = { disabled: row === undefined || row.disabled !== 0, role: row?.role ?? '', at: t };
+      if (userState.size >= 10_000) userState.delete(userState.keys().next().value!);
+      userState.set(userId, state);
+    }
+    return state.disabled ? undefined : state.role;
+  }
+
+  const authenticator: Authenticator = {
+    challenge: 'Bearer',
+    async authenticate(request: FastifyRequest) {
+      const header = request.headers.authorization;
+      if (header === undefined) return undefined;
+      const match = BEARER.exec(header);
+      if (match === null) {
+        if (/^bearer(\s|$)/i.test(header)) throw INVALID_TOKEN;
+        return undefined;
+      }
+      const claims = await tokens.verify(match[1]!);
+      const role = await activeRole(claims.sub);
+      if (role === undefined) throw INVALID_TOKEN;
+      // Effective scopes: the token's, narrowed to what the role holds now (never widened).
+      const roleScopes = scopesOf(role);
+      const scopes = claims.scope.split(' ').filter((s) => s !== '' && roleScopes.includes(s));
+      return { id: claims.sub, roles: [role], scopes, method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp } };
+    },
+  };
+
+  return {
+    users, tokens, refresh, keyring, events, throttle, hasher, authenticator,
+    clients: options.clients,
+
+    async passwordGrant({ username, password, scope, clientId, clientIp }) {
+      try {
+        await throttle.check(username, clientIp);
+      } catch (error) {
+        await events.record({ type: 'login_throttled', clientIp, detail: { username: attempted(username) } });
+        throw error;
+      }
+      const user = await users.findByUsername(username);
+      const valid = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.password_hash, password);
+      if (user === undefined || !valid || user.disabled !== 0) {
+        const { locked } = await throttle.fail(username, clientIp);
+        await events.record({ type: 'login_failed', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
+        if (locked) await events.record({ type: 'account_locked', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
+        throw BAD_CREDENTIALS();
+      }
+      await throttle.succeed(username);
+      const scopes = grantScopes(scopesOf(user.role), scope);
+      if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds what this account may have.');
+      if (hasher.needsRehash(user.password_hash)) await users.setPasswordHash(user.id, await hasher.hash(password));
+      const refreshToken = await refresh.start(user.id, scopes.join(' '), clientId);
+      await events.record({ type: 'login_succeeded', principalId: user.id, clientIp, detail: { clientId } });
+      return respond(user, scopes, clientId, refreshToken);
+    },
+
+    async refreshGrant({ refreshToken, scope, clientIp }) {
+      const result = await refresh.rotate(refreshToken);
+      if (!result.ok) {
+        if (result.reason === 'reused') await events.record({ type: 'refresh_token_reuse', principalId: result.userId ?? null, clientIp, detail: { familyId: result.familyId ?? null } });
+        throw BAD_REFRESH_TOKEN();
+      }
+      const user = await users.findById(result.grant.userId);
+      if (user === undefined || user.disabled !== 0) throw BAD_REFRESH_TOKEN();
+      // The role may have changed since login: never grant more than it has now.
+      const granted = result.grant.scope.split(' ').filter((s) => scopesOf(user.role).includes(s));
+      const scopes = grantScopes(granted, scope);
+      if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
+      await events.record({ type: 'token_refreshed', principalId: user.id, clientIp, detail: { familyId: result.grant.familyId } });
+      return respond(user, scopes, result.grant.clientId, result.token);
+    },
+
+    async revoke(token, clientIp) {
+      const family = await refresh.revoke(token);
+      if (family) {
+        await events.record({ type: 'token_revoked', principalId: family.userId, clientIp, detail: { kind: 'refresh_token', familyId: family.familyId } });
+        return;
+      }
+      try {
+        const claims = await tokens.verify(token);
+        await tokens.revoke(claims);
+        await events.record({ type: 'token_revoked', principalId: claims.sub, clientIp, detail: { kind: 'access_token' } });
+      } catch {
+        // RFC 7009 §2.2: an invalid token is not an error; there is nothing to revoke.
+      }
+    },
+
+    async logout(principal, refreshToken, clientIp) {
+      if (principal.credential) await tokens.revoke({ jti: principal.credential.id, exp: principal.credential.expiresAt });
+      if (refreshToken !== undefined) {
+        const family = await refresh.revoke(refreshToken);
+        if (family && family.userId !== principal.id) {
+          // Someone else's token: revoked all the same (it was disclosed), but say nothing.
+          await events.record({ type: 'token_revoked', principalId: family.userId, clientIp, detail: { kind: 'refresh_token', by: principal.id } });
+        }
+      }
+      await events.record({ type: 'logout', principalId: principal.id, clientIp });
+    },
+
+    async createUser(input, actor) {
+      const user = await users.create(input);
+      await events.record({ type: 'user_created', principalId: actor.id ?? user.id, clientIp: actor.clientIp, detail: { userId: user.id, role: user.role } });
+      return user;
+    },
+
+    async changePassword(userId, current, next, clientIp) {
+      const user = await users.findById(userId);
+      if (user === undefined) throw INVALID_TOKEN;
+      await throttle.check(user.username, clientIp);
+      if (!(await hasher.verify(user.password_hash, current))) {
+        await throttle.fail(user.username, clientIp);
+        throw new HttpProblem(403, { slug: 'wrong-password', title: 'Current password incorrect', detail: 'The current password is incorrect.' });
+      }
+      const weak = users.passwordProblem(next, user.username, user.email);
+      if (weak) throw weak;
+      await users.setPasswordHash(user.id, await hasher.hash(next));
+      await refresh.revokeAllFor(user.id);
+      await tokens.revokeAllFor(user.id);
+      await events.record({ type: 'password_changed', principalId: user.id, clientIp });
+    },
+
+    async setDisabled(userId, disabled, actor) {
+      const changed = await users.setDisabled(userId, disabled);
+      if (!changed) return false;
+      userState.delete(userId);
+      if (disabled) {
+        await refresh.revokeAllFor(userId);
+        await tokens.revokeAllFor(userId);
+      }
+      await events.record({ type: disabled ? 'user_disabled' : 'user_enabled', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId } });
+      return true;
+    },
+  };
+}

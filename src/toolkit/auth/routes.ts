@@ -1,0 +1,111 @@
+// The OAuth endpoints (RFC 6749 password and refresh_token grants, RFC 7009 revocation),
+// logout and the JWKS. The password grant is for first-party clients only (our console and
+// CLI): RFC 9700 forbids it for third parties, who must never see a user's password.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { errorHandler } from '../errors/handler.ts';
+import type { RateLimitRule } from '../policy/types.ts';
+import type { RampartServer } from '../server/create.ts';
+import { installFormParser } from './form-body.ts';
+import type { Identity } from './identity.ts';
+import { OAuthError } from './oauth-error.ts';
+
+const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() }, { additionalProperties: false });
+const TokenBody = Type.Object(
+  {
+    access_token: Type.String(),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer(),
+    refresh_token: Type.String(),
+    scope: Type.String(),
+  },
+  { additionalProperties: false },
+);
+// RFC 6749 §3.2: unrecognised parameters are ignored, so this schema admits them (unused).
+const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+const TokenRequest = Type.Object({
+  grant_type: Type.String({ maxLength: 64 }),
+  username: short(256),
+  password: short(1024),
+  scope: short(1024),
+  refresh_token: short(256),
+  client_id: short(128),
+});
+const RevokeRequest = Type.Object({ token: Type.String({ maxLength: 8192 }), token_type_hint: short(64) });
+const LogoutRequest = Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false });
+const Jwk = Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() }, { additionalProperties: false });
+
+export interface AuthRouteOptions {
+  /** Per-client limit on the token endpoint (the login throttle limits failures separately). */
+  tokenRateLimit: RateLimitRule;
+}
+
+function oauthErrorHandler(error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply): void {
+  const oauth = error instanceof OAuthError ? error : error.validation ? new OAuthError('invalid_request', 'The request is missing a parameter or has an invalid one.') : undefined;
+  if (oauth === undefined) {
+    void errorHandler(error, request, reply);
+    return;
+  }
+  void reply.code(oauth.status).header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json').send(Buffer.from(JSON.stringify(oauth)));
+}
+
+export function authRoutes(app: RampartServer, identity: Identity, options: AuthRouteOptions): void {
+  void app.register((scope: FastifyInstance, _opts, done) => {
+    // RFC 6749 §4.3.2: form-encoded only; a JSON body here is a 415.
+    scope.removeContentTypeParser('application/json');
+    installFormParser(scope, 8 * 1024);
+    const typed = scope as unknown as RampartServer;
+    typed.post('/v1/auth/token', {
+      policy: { public: true, rateLimit: options.tokenRateLimit },
+      schema: { body: TokenRequest, response: { 200: TokenBody, 400: OAuthErrorBody, 401: OAuthErrorBody } },
+      errorHandler: oauthErrorHandler,
+      handler: async (request, reply) => {
+        reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        const body = request.body;
+        const clientId = body.client_id ?? identity.clients[0]!;
+        if (!identity.clients.includes(clientId)) throw new OAuthError('invalid_client', 'Unknown client.');
+        if (body.grant_type === 'password') {
+          if (body.username === undefined || body.password === undefined) throw new OAuthError('invalid_request', 'The password grant needs username and password.');
+          return identity.passwordGrant({ username: body.username, password: body.password, scope: body.scope, clientId, clientIp: request.client.ip });
+        }
+        if (body.grant_type === 'refresh_token') {
+          if (body.refresh_token === undefined) throw new OAuthError('invalid_request', 'The refresh_token grant needs refresh_token.');
+          return identity.refreshGrant({ refreshToken: body.refresh_token, scope: body.scope, clientIp: request.client.ip });
+        }
+        throw new OAuthError('unsupported_grant_type', 'Supported grant types: password, refresh_token.');
+      },
+    });
+
+    typed.post('/v1/auth/revoke', {
+      policy: { public: true, rateLimit: options.tokenRateLimit },
+      schema: { body: RevokeRequest, response: { 200: Type.Object({}, { additionalProperties: false }), 400: OAuthErrorBody } },
+      errorHandler: oauthErrorHandler,
+      handler: async (request, reply) => {
+        await identity.revoke(request.body.token, request.client.ip);
+        reply.header('cache-control', 'no-store');
+        return {};
+      },
+    });
+    done();
+  });
+
+  app.post('/v1/auth/logout', {
+    policy: { scopes: [] },
+    schema: { body: Type.Optional(LogoutRequest), response: { 204: Type.Null() } },
+    handler: async (request, reply) => {
+      // The body is optional: a logout without a refresh token still ends the access token.
+      const body = request.body as { refresh_token?: string } | undefined;
+      await identity.logout(request.principal!, body?.refresh_token, request.client.ip);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.get('/.well-known/jwks.json', {
+    policy: { public: true },
+    schema: { response: { 200: Type.Object({ keys: Type.Array(Jwk) }, { additionalProperties: false }) } },
+    handler: (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return identity.keyring.jwks() as { keys: never[] };
+    },
+  });
+}

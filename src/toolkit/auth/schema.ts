@@ -1,0 +1,113 @@
+// The identity tables: their migration (dialect-neutral Kysely schema builder) and their row
+// types. Times are integer epoch milliseconds and flags are integers, so both dialects read
+// them back the same way.
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+export interface UsersTable {
+  id: string;
+  /** Lowercased NFKC form: the unique login name. */
+  username: string;
+  email: string | null;
+  password_hash: string;
+  role: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 of the opaque token (256 random bits, so an unkeyed hash is enough). */
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  scope: string;
+  client_id: string;
+  created_at: number;
+  /** When the login that started this family happened: the absolute lifetime counts from it. */
+  family_created_at: number;
+  /** Set when this token was exchanged for the next one; a second use is reuse. */
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  /** The private key (or HMAC secret) encrypted with a key derived from RAMPART_SECRET_KEY. */
+  private_key_enc: string;
+  created_at: number;
+  /** When a newer key replaced it for signing; it keeps verifying until tokens it signed expire. */
+  retired_at: number | null;
+}
+
+export interface SecurityEventsTable {
+  id: string;
+  type: string;
+  at: number;
+  principal_id: string | null;
+  client_ip: string | null;
+  /** Small JSON object with event-specific fields; never secrets. */
+  detail: string;
+}
+
+export interface IdentityTables {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  security_events: SecurityEventsTable;
+}
+
+export const identityMigrations: Record<string, Migration> = {
+  '0001_identity': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('username', 'text', (c) => c.notNull().unique())
+        .addColumn('email', 'text')
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('refresh_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('family_id', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('client_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('family_created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('refresh_tokens_family').on('refresh_tokens').column('family_id').execute();
+      await db.schema.createIndex('refresh_tokens_user').on('refresh_tokens').column('user_id').execute();
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('public_jwk', 'text', (c) => c.notNull())
+        .addColumn('private_key_enc', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('retired_at', 'bigint')
+        .execute();
+      await db.schema
+        .createTable('security_events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('principal_id', 'text')
+        .addColumn('client_ip', 'text')
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('security_events_at').on('security_events').column('at').execute();
+      await db.schema.createIndex('security_events_type_at').on('security_events').columns(['type', 'at']).execute();
+      await db.schema.createIndex('security_events_principal_at').on('security_events').columns(['principal_id', 'at']).execute();
+    },
+  },
+};
