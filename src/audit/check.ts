@@ -1,0 +1,109 @@
+// What a check is, and what it is given. A check is small: it reads the survey, sends probes
+// through the shared client, and reports findings for rules it declared up front.
+import type { Confidence, Evidence, FindingContext, Location, OwaspCategory, Severity } from './finding.ts';
+import type { HttpClient, HttpRequestSpec, HttpResult } from './http/client.ts';
+import type { ApiSpec } from './spec/load.ts';
+import type { RequestPlanner } from './spec/request.ts';
+import type { Survey } from './survey.ts';
+import type { Target } from './target.ts';
+
+/** A kind of flaw a check can report, with its defaults. Reports and SARIF rules read these. */
+export interface Rule {
+  /** `<check>.<name>`, stable. */
+  id: string;
+  title: string;
+  severity: Severity;
+  owasp: OwaspCategory;
+  cwe: number;
+  fix: string;
+  context?: FindingContext;
+}
+
+export type CheckNeed = 'spec';
+
+export interface Check {
+  id: string;
+  title: string;
+  /** The check's main category; a rule may name its own. */
+  owasp: OwaspCategory;
+  cwe: number;
+  /** One line for --list-checks. */
+  summary: string;
+  needs: readonly CheckNeed[];
+  /** Runs alone, after the others: its probes may trip the target's rate limiter. */
+  exclusive?: boolean;
+  rules: readonly Rule[];
+  run(ctx: CheckContext): Promise<void>;
+}
+
+export interface Report {
+  rule: string;
+  confidence: Confidence;
+  location: Location;
+  affected?: Location[];
+  evidence: Evidence;
+  /** `target`: one finding for the whole target (fingerprint ignores the route). Default `route`. */
+  scope?: 'route' | 'target';
+  title?: string;
+  severity?: Severity;
+}
+
+export interface CheckContext {
+  readonly check: Check;
+  readonly target: Target;
+  readonly spec: ApiSpec | undefined;
+  /** Present exactly when a spec is. */
+  readonly planner: RequestPlanner | undefined;
+  readonly survey: Survey;
+  readonly dryRun: boolean;
+  /** A random token for this run (probe origins, marker values). */
+  readonly token: string;
+  /** Per-request timeout in ms, for checks that reason about time. */
+  readonly timeoutMs: number;
+  /** The client, for checks that need its budget. Send through `send`. */
+  readonly http: HttpClient;
+  send(request: HttpRequestSpec): Promise<HttpResult>;
+  report(report: Report): void;
+  /** Something the user should know: a probe that could not conclude, a skipped part. */
+  note(message: string): void;
+}
+
+/** Collects proofs of the same rule across routes and reports each rule once, listing them all. */
+export class Grouped {
+  readonly #ctx: CheckContext;
+  readonly #byRule = new Map<string, { locations: Location[]; evidence: Evidence; confidence: Confidence; severity?: Severity }>();
+
+  constructor(ctx: CheckContext) {
+    this.#ctx = ctx;
+  }
+
+  add(rule: string, location: Location, evidence: () => Evidence, confidence: Confidence = 'confirmed', severity?: Severity): void {
+    const entry = this.#byRule.get(rule);
+    if (entry === undefined) {
+      this.#byRule.set(rule, { locations: [location], evidence: evidence(), confidence, ...(severity ? { severity } : {}) });
+      return;
+    }
+    if (!entry.locations.some((l) => l.method === location.method && l.route === location.route && l.parameter === location.parameter)) {
+      entry.locations.push(location);
+    }
+  }
+
+  has(rule: string): boolean {
+    return this.#byRule.has(rule);
+  }
+
+  flush(): void {
+    for (const [rule, entry] of this.#byRule) {
+      this.#ctx.report({
+        rule,
+        confidence: entry.confidence,
+        location: entry.locations[0]!,
+        affected: entry.locations,
+        evidence: entry.evidence,
+        scope: 'target',
+        ...(entry.severity ? { severity: entry.severity } : {}),
+      });
+    }
+    this.#byRule.clear();
+  }
+}

@@ -1,0 +1,191 @@
+// Error handling: malformed input (broken JSON, quotes, bad percent-encoding) must get a plain
+// 4xx, not a stack trace, SQL text, a server path or a framework debug page. And TRACE, which
+// echoes requests back (cookies and auth headers included), must be off.
+import type { Check, CheckContext } from '../check.ts';
+import { Grouped } from '../check.ts';
+import type { Location } from '../finding.ts';
+import type { HttpRequestSpec, HttpResult } from '../http/client.ts';
+import { usable } from '../http/client.ts';
+import { stripEchoes } from '../lib/compare.ts';
+import { exchange } from '../lib/evidence.ts';
+import { findLeaks } from '../lib/signatures.ts';
+import type { LeakKind } from '../lib/signatures.ts';
+import type { Operation } from '../spec/load.ts';
+
+const MAX_OPERATIONS = 30;
+const MAX_PARAMS = 3;
+const MALFORMED_JSON = '{"rampart": [1, 2';
+const QUOTE_PROBE = `rampart'"`;
+const BAD_ENCODING = '%E0%A4%A';
+
+const RULE_OF: Record<LeakKind, string> = {
+  'stack-trace': 'errors.stack-trace',
+  'sql-text': 'errors.sql-text',
+  'file-path': 'errors.file-path',
+  'framework-message': 'errors.framework-message',
+};
+
+interface Probe {
+  label: string;
+  request: HttpRequestSpec;
+  /** What the probe itself put in the request, removed before looking for leaks. */
+  echoes: string[];
+  location: Location;
+  /** Text of a normal answer on the same route: leaks already there are content, not errors. */
+  baseline: string;
+}
+
+function probesFor(ctx: CheckContext, operation: Operation): Probe[] {
+  const planner = ctx.planner!;
+  const baseline = ctx.survey.baseline(operation)?.result.response.text ?? '';
+  const probes: Probe[] = [];
+  const location = { method: operation.method, route: operation.path };
+  if (operation.requestBody && /json/i.test(operation.requestBody.contentType)) {
+    const planned = planner.plan(operation, { body: MALFORMED_JSON, contentType: 'application/json' });
+    probes.push({
+      label: 'malformed JSON body',
+      request: { method: planned.method, url: planned.url, headers: planned.headers, body: planned.body!, purpose: 'malformed JSON body' },
+      echoes: [MALFORMED_JSON],
+      location,
+      baseline,
+    });
+  }
+  if (operation.method !== 'GET') return probes;
+  const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query').slice(0, MAX_PARAMS);
+  for (const parameter of params) {
+    const planned = planner.plan(operation, { values: { [parameter.name]: QUOTE_PROBE } });
+    probes.push({
+      label: `quotes in ${parameter.in} parameter ${parameter.name}`,
+      request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `quotes in ${parameter.name}` },
+      echoes: [QUOTE_PROBE],
+      location: { ...location, parameter: parameter.name },
+      baseline,
+    });
+  }
+  const pathParam = params.find((p) => p.in === 'path');
+  if (pathParam) {
+    const planned = planner.plan(operation, { rawPath: { [pathParam.name]: BAD_ENCODING } });
+    probes.push({
+      label: `malformed percent-encoding in ${pathParam.name}`,
+      request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `bad encoding in ${pathParam.name}` },
+      echoes: [BAD_ENCODING, decodeURIComponentSafe(BAD_ENCODING)],
+      location: { ...location, parameter: pathParam.name },
+      baseline,
+    });
+  }
+  return probes;
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+function baseProbes(ctx: CheckContext): Probe[] {
+  const baseline = ctx.survey.base?.result.response.text ?? '';
+  const bad = new URL(ctx.target.root());
+  bad.pathname = `${bad.pathname.replace(/\/$/, '')}/${BAD_ENCODING}`;
+  const quoted = ctx.target.root();
+  quoted.searchParams.set('rampart', QUOTE_PROBE);
+  return [
+    { label: 'malformed percent-encoding in the path', request: { method: 'GET', url: bad, purpose: 'bad encoding in path' }, echoes: [BAD_ENCODING], location: { method: 'GET', route: ctx.target.routeOf(bad) }, baseline },
+    { label: 'quotes in a query parameter', request: { method: 'GET', url: quoted, purpose: 'quotes in query' }, echoes: [QUOTE_PROBE], location: { method: 'GET', route: ctx.target.routeOf(quoted) }, baseline },
+  ];
+}
+
+export const errorsCheck: Check = {
+  id: 'errors',
+  title: 'Error handling',
+  owasp: 'API8:2023',
+  cwe: 209,
+  summary: 'Stack traces, SQL text, file paths or framework pages in answers to malformed input; TRACE enabled.',
+  needs: [],
+  rules: [
+    {
+      id: 'errors.stack-trace',
+      title: 'Stack trace in an error answer',
+      severity: 'medium',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Catch errors in one handler that logs the details server-side and answers a generic problem+json (status, title, an error id); never serialise `err.stack`.',
+    },
+    {
+      id: 'errors.sql-text',
+      title: 'SQL or database error text in an answer',
+      severity: 'medium',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Map database errors to a generic 4xx/5xx answer; log the query error server-side only. Check the route for injection too.',
+    },
+    {
+      id: 'errors.file-path',
+      title: 'Server file path in an error answer',
+      severity: 'low',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Answer file and system errors with a generic message (404 for a missing file) and keep paths in server logs.',
+    },
+    {
+      id: 'errors.framework-message',
+      title: 'Framework error page or internal error code in an answer',
+      severity: 'low',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Turn off debug error pages in production and replace framework error codes with your own problem+json answers.',
+    },
+    {
+      id: 'errors.trace-enabled',
+      title: 'TRACE method echoes requests',
+      severity: 'low',
+      owasp: 'API8:2023',
+      cwe: 693,
+      fix: 'Disable TRACE (answer 405): it reflects request headers, cookies and credentials included, back to the caller.',
+    },
+  ],
+  async run(ctx: CheckContext): Promise<void> {
+    const grouped = new Grouped(ctx);
+    const probes: Probe[] = [];
+    if (ctx.spec) {
+      for (const operation of ctx.spec.operations.slice(0, MAX_OPERATIONS)) probes.push(...probesFor(ctx, operation));
+    }
+    probes.push(...baseProbes(ctx));
+    for (const probe of probes) {
+      const result = await ctx.send(probe.request);
+      if (!usable(result)) continue;
+      judge(grouped, probe, result);
+    }
+    await trace(ctx, grouped);
+    grouped.flush();
+  },
+};
+
+function judge(grouped: Grouped, probe: Probe, result: Extract<HttpResult, { outcome: 'ok' }>): void {
+  const text = stripEchoes(result.response.text, probe.echoes);
+  const normal = new Set(findLeaks(probe.baseline).map((leak) => leak.name));
+  const leaks = findLeaks(text).filter((leak) => !normal.has(leak.name));
+  const kinds = new Set(leaks.map((leak) => leak.kind));
+  for (const leak of leaks) {
+    // A stack trace shows paths by nature: report the trace, not the paths again.
+    if (leak.kind === 'file-path' && kinds.has('stack-trace')) continue;
+    grouped.add(RULE_OF[leak.kind], probe.location, () => ({
+      summary: `Sent ${probe.label}; the ${result.response.status} answer contains a ${leak.name}: \`${leak.sample.slice(0, 160)}\`.`,
+      exchanges: [exchange(probe.label, result, leak.sample)],
+    }));
+  }
+}
+
+async function trace(ctx: CheckContext, grouped: Grouped): Promise<void> {
+  const marker = `${ctx.token}-trace`;
+  const result = await ctx.send({ method: 'TRACE', url: ctx.target.root(), headers: { 'x-rampart-probe': marker }, purpose: 'TRACE echo' });
+  if (!usable(result)) return;
+  const { status, text } = result.response;
+  if (status >= 200 && status < 300 && text.toLowerCase().includes(`x-rampart-probe: ${marker}`)) {
+    grouped.add('errors.trace-enabled', { method: 'TRACE', route: ctx.target.routeOf(ctx.target.root()) }, () => ({
+      summary: `TRACE answered ${status} and echoed the request's headers back, including the probe header \`X-Rampart-Probe: ${marker}\`.`,
+      exchanges: [exchange('TRACE with a marker header', result, marker)],
+    }));
+  }
+}

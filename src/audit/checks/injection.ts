@@ -1,0 +1,153 @@
+// SQL injection, proven by inference: a condition that is always true leaves the answer as it
+// was, one that is always false changes it, a second pair with other literals agrees, and a
+// control (the value with junk appended) shows that the parameter really selects what is
+// returned. An SQL error message alone is reported as firm at most, never confirmed.
+import type { Check, CheckContext } from '../check.ts';
+import type { Exchange } from '../finding.ts';
+import type { HttpResult, UsableResult } from '../http/client.ts';
+import { usable } from '../http/client.ts';
+import { differentAnswer, sameAnswer, stripEchoes } from '../lib/compare.ts';
+import { exchange } from '../lib/evidence.ts';
+import { findLeaks } from '../lib/signatures.ts';
+import type { Operation, Parameter } from '../spec/load.ts';
+import { schemaType } from '../spec/synth.ts';
+
+const MAX_OPERATIONS = 25;
+const MAX_PARAMS = 5;
+
+interface Syntax {
+  name: string;
+  true1: string;
+  false1: string;
+  true2: string;
+  false2: string;
+}
+
+const NUMERIC: Syntax = { name: 'numeric', true1: ' AND 1=1', false1: ' AND 1=2', true2: ' AND 7>3', false2: ' AND 3>7' };
+const QUOTED: Syntax = { name: 'quoted string', true1: "' AND '1'='1", false1: "' AND '1'='2", true2: "' AND 'zq'='zq", false2: "' AND 'zq'='qz" };
+const COMMENTED: Syntax = { name: 'string with comment', true1: "' AND 1=1-- ", false1: "' AND 1=2-- ", true2: "' AND 7>3-- ", false2: "' AND 3>7-- " };
+
+export const injectionCheck: Check = {
+  id: 'injection',
+  title: 'SQL injection',
+  owasp: 'API8:2023',
+  cwe: 89,
+  summary: 'SQL injection in path and query parameters, confirmed by paired boolean requests and a control.',
+  needs: ['spec'],
+  rules: [
+    {
+      id: 'injection.sql-boolean',
+      title: 'SQL injection',
+      severity: 'critical',
+      owasp: 'API8:2023',
+      cwe: 89,
+      fix: 'Bind every value as a query parameter (prepared statements or a query builder); never build SQL by concatenating input. Validate the parameter\'s type and format at the edge as well.',
+    },
+    {
+      id: 'injection.sql-error',
+      title: 'Possible SQL injection (database error on a quote)',
+      severity: 'high',
+      owasp: 'API8:2023',
+      cwe: 89,
+      fix: 'Bind every value as a query parameter; a quote in input must never reach the SQL parser. Map database errors to a generic answer.',
+    },
+  ],
+  async run(ctx: CheckContext): Promise<void> {
+    const spec = ctx.spec!;
+    const operations = spec.operations.filter((o) => o.method === 'GET').slice(0, MAX_OPERATIONS);
+    let needCredentials = 0;
+    for (const operation of operations) {
+      const baseline = ctx.survey.baseline(operation);
+      if (baseline && (baseline.result.response.status === 401 || baseline.result.response.status === 403)) {
+        needCredentials++;
+        continue;
+      }
+      const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query').slice(0, MAX_PARAMS);
+      for (const parameter of params) await probeParameter(ctx, operation, parameter);
+    }
+    if (needCredentials > 0) ctx.note(`${needCredentials} operation(s) answered 401/403 without credentials; their parameters were not tested`);
+  },
+};
+
+async function probeParameter(ctx: CheckContext, operation: Operation, parameter: Parameter): Promise<void> {
+  const planner = ctx.planner!;
+  const original = planner.valueFor(operation, parameter);
+  const send = (value: string, purpose: string): Promise<HttpResult> => {
+    const planned = planner.plan(operation, { values: { [parameter.name]: value } });
+    return ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: `${parameter.name}: ${purpose}` });
+  };
+  const r0 = await send(original, 'baseline');
+  const r0again = await send(original, 'baseline again');
+  if (!usable(r0) || !usable(r0again)) return;
+  if (r0.response.status >= 500) return;
+  const echoBase = original.length >= 3 ? [original] : [];
+  if (!sameAnswer(r0.response, r0again.response, echoBase)) {
+    ctx.note(`${operation.method} ${operation.path}: answers to the same request differ; ${parameter.name} not tested for injection`);
+    return;
+  }
+
+  const type = schemaType(ctx.spec!.document, parameter.schema);
+  const numeric = type === 'integer' || type === 'number' || /^-?\d+$/.test(original);
+  const syntaxes = numeric ? [NUMERIC, QUOTED, COMMENTED] : [QUOTED, COMMENTED];
+  const seen: { label: string; result: UsableResult; payload: string }[] = [];
+  const probe = async (suffix: string, label: string): Promise<UsableResult | undefined> => {
+    const result = await send(original + suffix, label);
+    if (!usable(result)) return undefined;
+    seen.push({ label, result, payload: original + suffix });
+    return result;
+  };
+  const echoes = (...suffixes: string[]): string[] => [...echoBase, ...suffixes.map((s) => original + s)];
+
+  for (const syntax of syntaxes) {
+    const t1 = await probe(syntax.true1, `${syntax.name}: always-true condition`);
+    if (!t1 || !sameAnswer(r0.response, t1.response, echoes(syntax.true1))) continue;
+    const f1 = await probe(syntax.false1, `${syntax.name}: always-false condition`);
+    if (!f1 || !differentAnswer(r0.response, f1.response, echoes(syntax.false1))) continue;
+    const junk = `zq${ctx.token}`;
+    const control = await probe(junk, 'control: value with junk appended');
+    if (!control || !differentAnswer(r0.response, control.response, echoes(junk))) continue;
+    const t2 = await probe(syntax.true2, `${syntax.name}: second always-true condition`);
+    if (!t2 || !sameAnswer(r0.response, t2.response, echoes(syntax.true2))) continue;
+    const f2 = await probe(syntax.false2, `${syntax.name}: second always-false condition`);
+    if (!f2 || !differentAnswer(r0.response, f2.response, echoes(syntax.false2))) continue;
+    const exchanges: Exchange[] = [
+      exchange('baseline', r0),
+      exchange(`always true: ${original}${syntax.true1}`, t1),
+      exchange(`always false: ${original}${syntax.false1}`, f1),
+      exchange(`control: ${original}${junk}`, control),
+      exchange(`always true again: ${original}${syntax.true2}`, t2),
+      exchange(`always false again: ${original}${syntax.false2}`, f2),
+    ];
+    ctx.report({
+      rule: 'injection.sql-boolean',
+      title: `SQL injection in ${parameter.in} parameter \`${parameter.name}\``,
+      confidence: 'confirmed',
+      location: { method: operation.method, route: operation.path, parameter: parameter.name },
+      evidence: {
+        summary:
+          `Appending an always-true SQL condition (${syntax.name} syntax) to ${parameter.name}=${original} gives the baseline answer (${r0.response.status}); an always-false one changes it (${f1.response.status}). ` +
+          `A second pair with other literals agrees, and the control (junk appended) also changes the answer, so the condition is evaluated as SQL.`,
+        exchanges,
+      },
+    });
+    return;
+  }
+
+  // No boolean proof: does a lone quote make the database complain?
+  await probe("'", 'lone quote');
+  const normal = new Set(findLeaks(r0.response.text).map((l) => l.name));
+  for (const { label, result, payload } of seen) {
+    const leak = findLeaks(stripEchoes(result.response.text, [payload])).find((l) => l.kind === 'sql-text' && !normal.has(l.name));
+    if (leak === undefined) continue;
+    ctx.report({
+      rule: 'injection.sql-error',
+      confidence: 'firm',
+      location: { method: operation.method, route: operation.path, parameter: parameter.name },
+      evidence: {
+        summary: `A quote in ${parameter.name} produced a ${leak.name} (\`${leak.sample.slice(0, 120)}\`), so the value reaches an SQL parser unescaped. Boolean tests could not confirm it (the answer may not depend on the condition).`,
+        exchanges: [exchange('baseline', r0), exchange(label, result, leak.sample)],
+      },
+    });
+    return;
+  }
+}

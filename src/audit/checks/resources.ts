@@ -1,0 +1,252 @@
+// Unrestricted resource consumption (API4), each with a bounded probe: a page far larger than
+// the spec's (or a sane) maximum actually returned; an 8 MiB request body handled like a small
+// one; an expensive route (password check) answering a burst without ever throttling.
+import type { Check, CheckContext } from '../check.ts';
+import type { HttpResult, UsableResult } from '../http/client.ts';
+import { usable } from '../http/client.ts';
+import { exchange } from '../lib/evidence.ts';
+import { parseJson } from '../lib/links.ts';
+import type { Operation } from '../spec/load.ts';
+import { isObject } from '../spec/refs.ts';
+import type { Json } from '../spec/refs.ts';
+import { passwordFields, schemaType } from '../spec/synth.ts';
+
+/** Without a declared maximum, a page of more items than this is not sane. */
+export const SANE_PAGE_MAX = 1000;
+export const BODY_PROBE_BYTES = 8 * 1024 * 1024;
+export const BURST = 50;
+const MAX_PAGE_OPERATIONS = 15;
+const LIST_BODY_CAP = 16 * 1024 * 1024;
+const RATE_HEADERS = /^(?:x-)?rate-?limit(?:-|$)|^retry-after$/i;
+
+/** Number of items in the answer's list: a top-level array or the largest array within. */
+export function itemCount(json: Json | undefined): number | undefined {
+  if (Array.isArray(json)) return json.length;
+  if (!isObject(json)) return undefined;
+  let best: number | undefined;
+  for (const value of Object.values(json)) {
+    const inner = Array.isArray(value) ? value.length : isObject(value) ? itemCount(value) : undefined;
+    if (inner !== undefined && (best === undefined || inner > best)) best = inner;
+  }
+  return best;
+}
+
+export const resourcesCheck: Check = {
+  id: 'resources',
+  title: 'Resource consumption limits',
+  owasp: 'API4:2023',
+  cwe: 770,
+  summary: 'Oversized pages accepted, no request-body limit, no rate limit on an expensive route (bounded probes).',
+  needs: ['spec'],
+  exclusive: true,
+  rules: [
+    {
+      id: 'resources.page-size',
+      title: 'Page size is not capped',
+      severity: 'medium',
+      owasp: 'API4:2023',
+      cwe: 770,
+      fix: 'Validate the page-size parameter against a maximum (e.g. 100) and reject larger values with 400, or clamp them.',
+    },
+    {
+      id: 'resources.body-limit',
+      title: 'No request body size limit',
+      severity: 'medium',
+      owasp: 'API4:2023',
+      cwe: 770,
+      fix: 'Cap request bodies (e.g. 1 MiB for JSON, or what the route needs) and answer 413 beyond it, before parsing.',
+    },
+    {
+      id: 'resources.rate-limit',
+      title: 'No rate limit on an expensive route',
+      severity: 'medium',
+      owasp: 'API4:2023',
+      cwe: 770,
+      fix: 'Rate-limit this route per client and per account (answer 429 with Retry-After); credential checks need a tight limit and lockout.',
+    },
+  ],
+  async run(ctx: CheckContext): Promise<void> {
+    await pageSizes(ctx);
+    await bodyLimit(ctx);
+    await rateLimit(ctx);
+  },
+};
+
+async function pageSizes(ctx: CheckContext): Promise<void> {
+  const spec = ctx.spec!;
+  const planner = ctx.planner!;
+  const listed = spec.operations.filter((o) => {
+    const baseline = ctx.survey.baseline(o);
+    return baseline !== undefined && baseline.result.response.status < 300 && itemCount(parseJson(baseline.result.response.text)) !== undefined;
+  });
+  for (const operation of listed.slice(0, MAX_PAGE_OPERATIONS)) {
+    for (const parameter of operation.parameters.filter((p) => p.in === 'query' && schemaType(spec.document, p.schema) === 'integer').slice(0, 3)) {
+      const send = (value: number, purpose: string, cap?: number): Promise<HttpResult> => {
+        const planned = planner.plan(operation, { values: { [parameter.name]: String(value) } });
+        return ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: `${parameter.name}=${value}: ${purpose}`, ...(cap ? { maxBodyBytes: cap } : {}) });
+      };
+      const one = await send(1, 'is it a page size?');
+      const two = await send(2, 'is it a page size?');
+      if (!usable(one) || !usable(two)) continue;
+      if (itemCount(parseJson(one.response.text)) !== 1 || itemCount(parseJson(two.response.text)) !== 2) continue;
+      const declared = typeof parameter.schema?.maximum === 'number' ? parameter.schema.maximum : undefined;
+      const limit = declared ?? SANE_PAGE_MAX;
+      const asked = Math.max(limit * 10, 10_000);
+      const big = await send(asked, 'oversized page', LIST_BODY_CAP);
+      if (!usable(big) || big.response.status >= 300) continue;
+      const count = big.response.truncated ? Infinity : itemCount(parseJson(big.response.text));
+      if (count === undefined || count <= limit) continue;
+      const got = count === Infinity ? `more than ${LIST_BODY_CAP / 1024 / 1024} MiB of items` : `${count} items`;
+      ctx.report({
+        rule: 'resources.page-size',
+        confidence: 'confirmed',
+        location: { method: operation.method, route: operation.path, parameter: parameter.name },
+        evidence: {
+          summary: `${parameter.name}=1 and =2 return 1 and 2 items, so it sets the page size; ${parameter.name}=${asked} returned ${got}, above ${declared !== undefined ? `the spec's maximum of ${declared}` : `any sane maximum (${SANE_PAGE_MAX})`}.`,
+          exchanges: [exchange(`${parameter.name}=2`, two), exchange(`${parameter.name}=${asked}`, big)],
+        },
+      });
+      break;
+    }
+  }
+}
+
+function withMarker(body: string, marker: string): string {
+  const json = parseJson(body);
+  if (!isObject(json)) return body;
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value === 'string' && !/^\d{4}-\d\d-\d\d/.test(value) && !value.includes('@') && !/^https?:/.test(value)) {
+      return JSON.stringify({ ...json, [key]: marker });
+    }
+  }
+  return body;
+}
+
+async function bodyLimit(ctx: CheckContext): Promise<void> {
+  const planner = ctx.planner!;
+  const candidates = ctx.spec!.operations.filter((o) => ['POST', 'PUT', 'PATCH'].includes(o.method) && o.requestBody && /json/i.test(o.requestBody.contentType) && passwordFields(ctx.spec!.document, o.requestBody.schema).length === 0);
+  let tried = 0;
+  for (const operation of candidates) {
+    if (tried >= 2) break;
+    const plain = planner.plan(operation);
+    if (plain.body === undefined) continue;
+    const marker = `rampart-probe-${ctx.token}`;
+    const body = withMarker(plain.body, marker);
+    const small = await ctx.send({ method: plain.method, url: plain.url, headers: plain.headers, body, purpose: 'body limit: normal body' });
+    if (!usable(small) || small.response.status < 200 || small.response.status >= 300) continue;
+    tried++;
+    const padded = body + ' '.repeat(Math.max(0, BODY_PROBE_BYTES - Buffer.byteLength(body)));
+    const big = await ctx.send({
+      method: plain.method,
+      url: plain.url,
+      headers: plain.headers,
+      body: padded,
+      purpose: `body limit: the same body padded to ${BODY_PROBE_BYTES / 1024 / 1024} MiB`,
+      timeoutMs: ctx.timeoutMs * 3,
+    });
+    if (!usable(big) || big.response.status !== small.response.status) continue;
+    const echoed = big.response.text.includes(marker);
+    ctx.report({
+      rule: 'resources.body-limit',
+      confidence: echoed ? 'confirmed' : 'firm',
+      location: { method: operation.method, route: operation.path },
+      evidence: {
+        summary:
+          `The same JSON value padded with whitespace to ${BODY_PROBE_BYTES / 1024 / 1024} MiB got the same ${big.response.status} as the ${Buffer.byteLength(body)}-byte original` +
+          (echoed ? ', and the answer echoes the marker inside it: the whole body was read and parsed.' : ': no 413, no refusal.'),
+        exchanges: [exchange('normal body', small), exchange('padded body', big, marker)],
+      },
+    });
+  }
+}
+
+function anonymise(body: string, token: string): string {
+  const json = parseJson(body);
+  if (!isObject(json)) return body;
+  const out: Record<string, Json> = { ...json };
+  for (const [key, value] of Object.entries(json)) {
+    if (typeof value !== 'string') continue;
+    if (/pass/i.test(key)) out[key] = `Wrong-${token}-Passw0rd!`;
+    else out[key] = value.includes('@') ? `rampart-probe-${token}@example.invalid` : `rampart-probe-${token}`;
+  }
+  return JSON.stringify(out);
+}
+
+function rateLimited(result: UsableResult | undefined): boolean {
+  return result !== undefined && Object.keys(result.response.headers).some((name) => RATE_HEADERS.test(name));
+}
+
+async function rateLimit(ctx: CheckContext): Promise<void> {
+  const spec = ctx.spec!;
+  const planner = ctx.planner!;
+  let targets: { operation: Operation; credential: boolean }[] = spec.operations
+    .filter((o) => o.requestBody && passwordFields(spec.document, o.requestBody.schema).length > 0)
+    .slice(0, 3)
+    .map((operation) => ({ operation, credential: true }));
+  if (targets.length === 0) {
+    const slowest = [...ctx.survey.observations]
+      .filter((o) => o.operation !== undefined && o.result.response.status < 300)
+      .sort((a, b) => b.result.response.durationMs - a.result.response.durationMs)[0];
+    if (slowest?.operation) targets = [{ operation: slowest.operation, credential: false }];
+  }
+  for (const { operation, credential } of targets) {
+    const burst = Math.min(BURST, Math.floor(ctx.http.remaining * 0.25));
+    if (burst < 20) {
+      ctx.note(`not enough request budget left to probe the rate limit of ${operation.method} ${operation.path}`);
+      continue;
+    }
+    const planned = planner.plan(operation);
+    const body = planned.body === undefined ? undefined : anonymise(planned.body, ctx.token);
+    let first: UsableResult | undefined;
+    let last: UsableResult | undefined;
+    let limited = false;
+    let failed = false;
+    const started = Date.now();
+    for (let i = 0; i < burst; i++) {
+      const result = await ctx.send({
+        method: planned.method,
+        url: planned.url,
+        headers: planned.headers,
+        ...(body === undefined ? {} : { body }),
+        onThrottle: 'observe',
+        purpose: `rate limit burst ${i + 1}/${burst}`,
+      });
+      if (result.outcome === 'throttled') {
+        limited = true;
+        break;
+      }
+      if (!usable(result)) {
+        failed = true;
+        break;
+      }
+      first ??= result;
+      last = result;
+      if (rateLimited(result)) {
+        limited = true;
+        break;
+      }
+    }
+    if (failed) {
+      ctx.note(`${operation.method} ${operation.path}: the rate-limit burst was cut short by a failed request; no conclusion`);
+      continue;
+    }
+    if (limited || first === undefined || last === undefined) continue;
+    // A request refused before the expensive work (400, 404, 415...) proves nothing about that work.
+    const status = first.response.status;
+    if (!((status >= 200 && status < 300) || status === 401 || status === 403)) {
+      ctx.note(`${operation.method} ${operation.path}: the burst was answered ${status}, before any expensive work; no conclusion`);
+      continue;
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    ctx.report({
+      rule: 'resources.rate-limit',
+      confidence: 'firm',
+      ...(credential ? {} : { severity: 'low' as const, title: 'No rate limit on the slowest route' }),
+      location: { method: operation.method, route: operation.path },
+      evidence: {
+        summary: `${burst} ${credential ? 'credential checks (wrong password, unknown user)' : 'requests'} in ${seconds} s all answered (${first.response.status} … ${last.response.status}) with no 429 and no rate-limit headers.`,
+        exchanges: [exchange(`request 1 of ${burst}`, first), exchange(`request ${burst} of ${burst}`, last)],
+      },
+    });
+  }
+}

@@ -1,0 +1,225 @@
+// `rampart audit <base-url>`: the command users and CI run. It never prints a stack trace and
+// exits 0 (nothing at or above --fail-on), 1 (findings at or above it) or 2 (usage, spec or
+// connection problem).
+import { readFile, writeFile } from 'node:fs/promises';
+import { Command, CommanderError } from 'commander';
+import { CHECKS } from './checks/index.ts';
+import { loadConfigFile, resolveSettings } from './config.ts';
+import type { FailOn, RawSettings } from './config.ts';
+import { runAudit } from './engine.ts';
+import type { AuditResult } from './engine.ts';
+import { AuditError, errorCode } from './errors.ts';
+import { severityRank } from './finding.ts';
+import { Progress } from './progress.ts';
+import type { Writer } from './progress.ts';
+import { renderJson } from './report/json.ts';
+import { describeCounts, timingLine } from './report/summary.ts';
+import { renderText } from './report/text.ts';
+
+export interface AuditIo {
+  stdout?: Writer;
+  stderr?: Writer;
+  /** Receives the exit status (default: sets process.exitCode). */
+  exit?: (code: number) => void;
+}
+
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+interface CliOptions {
+  openapi?: string;
+  format?: string;
+  output?: string;
+  failOn?: string;
+  rate?: string;
+  maxRequests?: string;
+  only?: string;
+  skip?: string;
+  listChecks?: boolean;
+  dryRun?: boolean;
+  config?: string;
+  timeout?: string;
+  maxRetryWait?: string;
+  ca?: string;
+  insecure?: boolean;
+}
+
+export function failing(result: AuditResult, failOn: FailOn): boolean {
+  if (failOn === 'none') return false;
+  return result.findings.some((f) => severityRank(f.severity) >= severityRank(failOn));
+}
+
+function listChecks(out: Writer): void {
+  const width = Math.max(...CHECKS.map((c) => c.id.length));
+  for (const check of CHECKS) {
+    const needs = check.needs.length > 0 ? `  [needs ${check.needs.join(', ')}]` : '';
+    out.write(`${check.id.padEnd(width)}  ${check.owasp}  CWE-${check.cwe}  ${check.summary}${needs}\n`);
+    for (const rule of check.rules) {
+      out.write(`${''.padEnd(width)}    ${rule.id} (${rule.severity}; ${rule.owasp}, CWE-${rule.cwe})\n`);
+    }
+  }
+}
+
+async function execute(baseUrl: string | undefined, options: CliOptions, stdout: Writer, stderr: Writer): Promise<number> {
+  if (options.listChecks === true) {
+    listChecks(stdout);
+    return EXIT.ok;
+  }
+  const config = options.config === undefined ? undefined : await loadConfigFile(options.config);
+  const cli: RawSettings = {
+    target: baseUrl,
+    openapi: options.openapi,
+    format: options.format,
+    output: options.output,
+    failOn: options.failOn,
+    rate: options.rate,
+    maxRequests: options.maxRequests,
+    only: options.only,
+    skip: options.skip,
+    timeout: options.timeout,
+    maxRetryWait: options.maxRetryWait,
+    ca: options.ca,
+    ...(options.dryRun === true ? { dryRun: true } : {}),
+    ...(options.insecure === true ? { insecure: true } : {}),
+  };
+  const settings = resolveSettings(cli, config, options.config);
+  let ca: string | undefined;
+  if (settings.ca !== undefined) {
+    try {
+      ca = await readFile(settings.ca, 'utf8');
+    } catch {
+      throw new AuditError('USAGE', `cannot read the certificate authority file ${settings.ca}`);
+    }
+  }
+  const progress = new Progress(stderr, settings.maxRequests);
+  const planned: string[] = [];
+  let result: AuditResult;
+  try {
+    result = await runAudit(
+      {
+        target: settings.target,
+        ...(settings.openapi === undefined ? {} : { openapi: settings.openapi }),
+        rate: settings.rate,
+        maxRequests: settings.maxRequests,
+        timeoutMs: settings.timeout * 1000,
+        maxRetryWaitMs: settings.maxRetryWait * 1000,
+        only: settings.only,
+        skip: settings.skip,
+        dryRun: settings.dryRun,
+        insecure: settings.insecure,
+        ...(ca === undefined ? {} : { ca }),
+      },
+      {
+        info: (message) => {
+          progress.done();
+          stderr.write(`${message}\n`);
+        },
+        onPhase: (phase) => {
+          progress.phase(phase);
+        },
+        onRequest: (request, purpose, sent) => {
+          progress.update(sent);
+          if (settings.dryRun) planned.push(`${request.method} ${request.url}${purpose === undefined ? '' : `  (${purpose})`}`);
+        },
+      },
+    );
+  } finally {
+    progress.done();
+  }
+
+  if (settings.dryRun) {
+    stdout.write(`Planned requests for ${result.target} (first requests of each check; follow-ups depend on answers):\n`);
+    for (const line of collapse(planned)) stdout.write(`  ${line}\n`);
+    for (const skipped of result.checks.skipped) stdout.write(`Skipped: ${skipped.id}: ${skipped.reason}\n`);
+    stdout.write(`${planned.length} requests planned; nothing was sent.\n`);
+    return EXIT.ok;
+  }
+
+  const rendered = settings.format === 'json' ? renderJson(result) : renderText(result);
+  if (settings.output !== undefined) {
+    try {
+      await writeFile(settings.output, rendered);
+    } catch (error) {
+      throw new AuditError('OUTPUT_UNWRITABLE', `cannot write the report to ${settings.output}: ${errorCode(error) ?? 'error'}`);
+    }
+    stderr.write(`Report written to ${settings.output}.\n`);
+  } else {
+    stdout.write(rendered);
+  }
+  stderr.write(`${describeCounts(result)}${result.complete ? '' : ' (audit incomplete)'}.\n${timingLine(result)}\n`);
+  return failing(result, settings.failOn) ? EXIT.findings : EXIT.ok;
+}
+
+function collapse(lines: string[]): string[] {
+  const out: string[] = [];
+  let previous: string | undefined;
+  let count = 0;
+  const flush = (): void => {
+    if (previous !== undefined) out.push(count > 1 ? `${previous}  ×${count}` : previous);
+  };
+  for (const line of lines) {
+    const key = line.replace(/ \d+\/\d+\)$/, ')');
+    if (key === previous) {
+      count++;
+      continue;
+    }
+    flush();
+    previous = key;
+    count = 1;
+  }
+  flush();
+  return out;
+}
+
+export function createAuditCommand(io: AuditIo = {}): Command {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
+  const exit =
+    io.exit ??
+    ((code: number): void => {
+      process.exitCode = code;
+    });
+  const command = new Command('audit');
+  command
+    .description('Attack a running API for the OWASP API Security Top 10 and report only what was proven.')
+    .argument('[base-url]', 'base URL of the API, e.g. http://localhost:3000')
+    .option('--openapi <file|url>', 'OpenAPI 3.0/3.1 spec (JSON or YAML); without it the usual spec paths are tried')
+    .option('--format <format>', 'report format: text or json (default: text)')
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: info, low, medium, high, critical, none (default: high)')
+    .option('--rate <req/s>', 'requests per second (default: 50)')
+    .option('--max-requests <n>', 'request budget for the whole audit (default: 3000)')
+    .option('--only <checks>', 'run only these checks (comma-separated ids)')
+    .option('--skip <checks>', 'skip these checks (comma-separated ids)')
+    .option('--list-checks', 'list the checks and their rules, then exit')
+    .option('--dry-run', 'print the planned requests without sending any')
+    .option('--config <file>', 'settings file (JSON or YAML) with the same names as the options, camelCased')
+    .option('--timeout <seconds>', 'per-request timeout (default: 10)')
+    .option('--max-retry-wait <seconds>', 'longest Retry-After to honour (default: 30)')
+    .option('--ca <file>', 'extra certificate authority (PEM) for https targets')
+    .option('--insecure', 'accept any TLS certificate (test targets only)')
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+    })
+    .exitOverride((error) => {
+      const code = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      exit(code);
+      throw new CommanderError(code, error.code, error.message);
+    })
+    .action(async (baseUrl: string | undefined, options: CliOptions) => {
+      let code: number;
+      try {
+        code = await execute(baseUrl, options, stdout, stderr);
+      } catch (error) {
+        if (error instanceof AuditError) {
+          stderr.write(`rampart audit: ${error.message}\n`);
+        } else {
+          // A bug of ours: say so plainly, without a stack trace.
+          stderr.write(`rampart audit: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+        }
+        code = EXIT.usage;
+      }
+      exit(code);
+    });
+  return command;
+}

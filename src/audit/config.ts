@@ -1,0 +1,190 @@
+// Settings for one audit, from the command line and an optional config file (JSON or YAML, the
+// same names as the long options in camelCase). The command line wins. Every value is checked
+// once, here, with a message that says what was expected.
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { AuditError, didYouMean, errorCode } from './errors.ts';
+import { isSeverity, SEVERITIES } from './finding.ts';
+import type { Severity } from './finding.ts';
+
+export type FailOn = Severity | 'none';
+export type Format = 'text' | 'json';
+
+export interface Settings {
+  target: string;
+  openapi?: string;
+  format: Format;
+  output?: string;
+  failOn: FailOn;
+  rate: number;
+  maxRequests: number;
+  only: string[];
+  skip: string[];
+  dryRun: boolean;
+  /** Seconds. */
+  timeout: number;
+  /** Seconds. */
+  maxRetryWait: number;
+  insecure: boolean;
+  ca?: string;
+}
+
+export const DEFAULTS = {
+  format: 'text',
+  failOn: 'high',
+  rate: 50,
+  maxRequests: 3000,
+  timeout: 10,
+  maxRetryWait: 30,
+} as const;
+
+/** What may be given, from either source, before validation. */
+export interface RawSettings {
+  target?: unknown;
+  openapi?: unknown;
+  format?: unknown;
+  output?: unknown;
+  failOn?: unknown;
+  rate?: unknown;
+  maxRequests?: unknown;
+  only?: unknown;
+  skip?: unknown;
+  dryRun?: unknown;
+  timeout?: unknown;
+  maxRetryWait?: unknown;
+  insecure?: unknown;
+  ca?: unknown;
+}
+
+const KEYS = ['target', 'openapi', 'format', 'output', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca'] as const;
+const PATH_KEYS = new Set(['openapi', 'output', 'ca']);
+
+function invalid(source: string, message: string): never {
+  throw new AuditError(source === 'command line' ? 'USAGE' : 'CONFIG_INVALID', `${source}: ${message}`);
+}
+
+/** Reads a config file; relative paths in it are taken relative to the file. */
+export async function loadConfigFile(path: string): Promise<RawSettings> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = errorCode(error);
+    throw new AuditError('CONFIG_INVALID', `cannot read the config file ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? 'unreadable')}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 10 });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0]! : 'syntax error';
+    throw new AuditError('CONFIG_INVALID', `the config file ${path} cannot be parsed: ${detail}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new AuditError('CONFIG_INVALID', `the config file ${path} must hold an object of settings`);
+  }
+  const out: Record<string, unknown> = {};
+  const base = dirname(resolve(path));
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!(KEYS as readonly string[]).includes(key)) {
+      throw new AuditError('CONFIG_INVALID', `the config file ${path} has an unknown setting \`${key}\`.${didYouMean(key, KEYS)}`);
+    }
+    out[key] = PATH_KEYS.has(key) && typeof value === 'string' && !/^https?:\/\//i.test(value) ? resolve(base, value) : value;
+  }
+  return out;
+}
+
+function list(source: string, name: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : invalid(source, `\`${name}\` must be a list of check ids`);
+  return items.map((item) => {
+    if (typeof item !== 'string') invalid(source, `\`${name}\` must be a list of check ids`);
+    return item.trim();
+  }).filter((item) => item !== '');
+}
+
+function positive(source: string, name: string, value: unknown, integer: boolean, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof number !== 'number' || !Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number)) || number > max) {
+    invalid(source, `\`${name}\` must be a positive ${integer ? 'whole ' : ''}number up to ${max} (got ${JSON.stringify(value)})`);
+  }
+  return number;
+}
+
+function text(source: string, name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '') invalid(source, `\`${name}\` must be a non-empty string`);
+  return value;
+}
+
+function flag(source: string, name: string, value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') invalid(source, `\`${name}\` must be true or false`);
+  return value;
+}
+
+/** Checks one source's values; returns only those it gave. */
+export function validate(raw: RawSettings, source: string): Partial<Settings> {
+  const out: Partial<Settings> = {};
+  const target = text(source, 'target', raw.target);
+  if (target !== undefined) out.target = target;
+  const openapi = text(source, 'openapi', raw.openapi);
+  if (openapi !== undefined) out.openapi = openapi;
+  if (raw.format !== undefined) {
+    if (raw.format !== 'text' && raw.format !== 'json') invalid(source, `\`format\` must be text or json (got ${JSON.stringify(raw.format)})`);
+    out.format = raw.format;
+  }
+  const output = text(source, 'output', raw.output);
+  if (output !== undefined) out.output = output;
+  if (raw.failOn !== undefined) {
+    if (typeof raw.failOn !== 'string' || (raw.failOn !== 'none' && !isSeverity(raw.failOn))) {
+      invalid(source, `\`failOn\` must be one of ${[...SEVERITIES, 'none'].join(', ')} (got ${JSON.stringify(raw.failOn)})`);
+    }
+    out.failOn = raw.failOn;
+  }
+  const rate = positive(source, 'rate', raw.rate, false, 10_000);
+  if (rate !== undefined) out.rate = rate;
+  const maxRequests = positive(source, 'maxRequests', raw.maxRequests, true, 1_000_000);
+  if (maxRequests !== undefined) out.maxRequests = maxRequests;
+  if (raw.only !== undefined) out.only = list(source, 'only', raw.only);
+  if (raw.skip !== undefined) out.skip = list(source, 'skip', raw.skip);
+  const dryRun = flag(source, 'dryRun', raw.dryRun);
+  if (dryRun !== undefined) out.dryRun = dryRun;
+  const timeout = positive(source, 'timeout', raw.timeout, false, 600);
+  if (timeout !== undefined) out.timeout = timeout;
+  const maxRetryWait = positive(source, 'maxRetryWait', raw.maxRetryWait, false, 3600);
+  if (maxRetryWait !== undefined) out.maxRetryWait = maxRetryWait;
+  const insecure = flag(source, 'insecure', raw.insecure);
+  if (insecure !== undefined) out.insecure = insecure;
+  const ca = text(source, 'ca', raw.ca);
+  if (ca !== undefined) out.ca = ca;
+  return out;
+}
+
+/** Command line over config file over defaults. */
+export function resolveSettings(cli: RawSettings, config: RawSettings | undefined, configPath?: string): Settings {
+  const fromConfig = config === undefined ? {} : validate(config, `config file ${configPath ?? ''}`.trim());
+  const fromCli = validate(cli, 'command line');
+  const merged = { ...fromConfig, ...fromCli };
+  if (merged.target === undefined) {
+    throw new AuditError('USAGE', 'missing the target: rampart audit <base-url> (or `target` in the config file)');
+  }
+  if ((merged.only ?? []).length > 0 && (merged.skip ?? []).length > 0) {
+    throw new AuditError('USAGE', 'give --only or --skip, not both');
+  }
+  return {
+    format: DEFAULTS.format,
+    failOn: DEFAULTS.failOn,
+    rate: DEFAULTS.rate,
+    maxRequests: DEFAULTS.maxRequests,
+    timeout: DEFAULTS.timeout,
+    maxRetryWait: DEFAULTS.maxRetryWait,
+    only: [],
+    skip: [],
+    dryRun: false,
+    insecure: false,
+    ...merged,
+    target: merged.target,
+  };
+}

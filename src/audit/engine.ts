@@ -1,0 +1,288 @@
+// Runs an audit: reach the target, read or find the spec, survey, run the selected checks
+// (the ones whose probes may trip a rate limiter last and alone), and collect proven findings.
+import { randomBytes } from 'node:crypto';
+import type { Check, CheckContext, Report } from './check.ts';
+import { CHECKS } from './checks/index.ts';
+import { AuditError, didYouMean } from './errors.ts';
+import type { Finding } from './finding.ts';
+import { compareFindings, fingerprintOf } from './finding.ts';
+import { HttpClient, usable } from './http/client.ts';
+import type { HttpRequestSpec, SentRequest } from './http/client.ts';
+import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
+import { buildSpec, loadSpecFile, parseSpecText } from './spec/load.ts';
+import type { ApiSpec } from './spec/load.ts';
+import { RequestPlanner } from './spec/request.ts';
+import { ValueBank } from './spec/values.ts';
+import { runSurvey } from './survey.ts';
+import { Target } from './target.ts';
+
+export interface AuditOptions {
+  target: string;
+  /** A spec file path or an http(s) URL. */
+  openapi?: string;
+  rate: number;
+  maxRequests: number;
+  timeoutMs: number;
+  only?: readonly string[];
+  skip?: readonly string[];
+  dryRun?: boolean;
+  /** PEM text of extra certificate authorities for https targets. */
+  ca?: string;
+  insecure?: boolean;
+  /** Longest Retry-After honoured (default 30 s). */
+  maxRetryWaitMs?: number;
+  concurrency?: number;
+  /** The checks to choose from (default: all of them). */
+  checks?: readonly Check[];
+}
+
+export interface AuditHooks {
+  /** Progress messages for a human (what spec was used, what was skipped). */
+  info?: (message: string) => void;
+  onRequest?: (request: SentRequest, purpose: string | undefined, sent: number) => void;
+  onPhase?: (phase: string) => void;
+}
+
+export interface SpecSummary {
+  source: string;
+  openapi: string;
+  title?: string;
+  operations: number;
+  discovered: boolean;
+}
+
+export interface AuditResult {
+  target: string;
+  startedAt: string;
+  durationMs: number;
+  requests: number;
+  spec: SpecSummary | null;
+  checks: { ran: string[]; skipped: { id: string; reason: string }[] };
+  findings: Finding[];
+  notes: string[];
+  /** False when the budget ran out or the target stopped answering usefully. */
+  complete: boolean;
+  dryRun: boolean;
+}
+
+export function selectChecks(all: readonly Check[], only: readonly string[] = [], skip: readonly string[] = []): Check[] {
+  const ids = all.map((c) => c.id);
+  for (const id of [...only, ...skip]) {
+    if (!ids.includes(id)) {
+      throw new AuditError('USAGE', `unknown check \`${id}\`.${didYouMean(id, ids)} Run --list-checks to see them all.`);
+    }
+  }
+  return all.filter((c) => (only.length === 0 || only.includes(c.id)) && !skip.includes(c.id));
+}
+
+function isUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value);
+}
+
+async function loadSpecUrl(client: HttpClient, url: string): Promise<ApiSpec> {
+  const result = await client.send({ method: 'GET', url, purpose: 'read the spec', maxBodyBytes: SPEC_BODY_CAP, maxRedirects: 3 });
+  if (!usable(result)) throw new AuditError('SPEC_UNREADABLE', `cannot fetch the OpenAPI document ${url}: ${result.error}`);
+  const { status, truncated, text } = result.response;
+  if (result.redirectBlocked !== undefined) {
+    throw new AuditError('SPEC_UNREADABLE', `the OpenAPI document ${url} redirects to another host (${result.redirectBlocked}); not followed`);
+  }
+  if (status !== 200) throw new AuditError('SPEC_UNREADABLE', `cannot fetch the OpenAPI document ${url}: HTTP ${status}`);
+  if (truncated) throw new AuditError('SPEC_UNREADABLE', `the OpenAPI document ${url} is larger than ${SPEC_BODY_CAP} bytes`);
+  return buildSpec(parseSpecText(text, url), url);
+}
+
+export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): Promise<AuditResult> {
+  const started = Date.now();
+  const base = Target.parse(options.target);
+  const checks = selectChecks(options.checks ?? CHECKS, options.only, options.skip);
+  const info = hooks.info ?? ((): void => undefined);
+  const notes: string[] = [];
+
+  // A spec file is read before any request: a broken file should fail fast.
+  let spec: ApiSpec | undefined;
+  let discovered = false;
+  if (options.openapi !== undefined && !isUrl(options.openapi)) spec = await loadSpecFile(options.openapi);
+
+  const client = new HttpClient({
+    ratePerSecond: options.rate,
+    maxRequests: options.maxRequests,
+    timeoutMs: options.timeoutMs,
+    dryRun: options.dryRun === true,
+    insecure: options.insecure === true,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.maxRetryWaitMs === undefined ? {} : { maxRetryWaitMs: options.maxRetryWaitMs }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    onSent: (request, purpose) => hooks.onRequest?.(request, purpose, client.stats.sent),
+  });
+
+  try {
+    hooks.onPhase?.('reach');
+    const reach = await client.send({ method: 'GET', url: base, purpose: 'reach the target' });
+    if (reach.outcome === 'failed') {
+      throw new AuditError('TARGET_UNREACHABLE', `cannot audit ${base.href}: ${reach.error}`);
+    }
+    if (!usable(reach)) {
+      // Throttled from the first request: nothing can be concluded, but that is a result, not a crash.
+      notes.push(`the target did not answer usefully: ${reach.error}. No finding is based on a throttled answer.`);
+      const reason = `not run: the first request ended ${reach.error}`;
+      return finish(started, base, spec, discovered, [], checks.map((c) => ({ id: c.id, reason })), [], notes, client, options);
+    }
+
+    const moved = reach.response.headers.location;
+    if (reach.response.status >= 300 && reach.response.status < 400 && moved !== undefined) {
+      notes.push(`the base URL answers ${reach.response.status} with Location: ${moved}; redirects are not followed, so audit that URL to cover the API behind it`);
+    }
+    if (options.openapi !== undefined && isUrl(options.openapi)) spec = await loadSpecUrl(client, options.openapi);
+    if (spec === undefined) {
+      hooks.onPhase?.('discover');
+      const found = await discoverSpec(new Target(base), client);
+      for (const rejected of found.rejected) notes.push(`found a document at ${rejected.url} but could not use it: ${rejected.reason}`);
+      if (found.spec) {
+        spec = found.spec;
+        discovered = true;
+        info(`Spec: none given; found OpenAPI ${spec.openapi} at ${spec.source} (${spec.operations.length} operations).`);
+      } else {
+        info(`Spec: none given and none found at ${found.tried.length} usual paths; running the checks that need none.`);
+      }
+    } else {
+      info(`Spec: ${spec.source} (OpenAPI ${spec.openapi}, ${spec.operations.length} operations).`);
+    }
+    for (const warning of spec?.warnings ?? []) notes.push(`spec: ${warning}`);
+
+    const target = new Target(base, spec);
+    const values = new ValueBank();
+    const planner = spec ? new RequestPlanner(spec, target, values) : undefined;
+    hooks.onPhase?.('survey');
+    const survey = await runSurvey(target, spec, planner, values, {
+      send: (request) => client.send({ ...request, purpose: request.purpose ?? 'survey' }),
+      note: (message) => notes.push(message),
+    }, reach);
+    for (const [operation, error] of survey.unanswered) {
+      notes.push(`survey: GET ${operation.path} got no usable answer (${error}); checks that need it skip it`);
+    }
+
+    const findings: Finding[] = [];
+    const ran: string[] = [];
+    const skipped: { id: string; reason: string }[] = [];
+    const token = randomBytes(4).toString('hex');
+    const unanswered = new Map<string, { count: number; first: string }>();
+    const contextFor = (check: Check): CheckContext => ({
+      check,
+      target,
+      spec,
+      planner,
+      survey,
+      dryRun: options.dryRun === true,
+      token,
+      timeoutMs: options.timeoutMs,
+      http: client,
+      send: async (request: HttpRequestSpec) => {
+        const result = await client.send({ ...request, purpose: `${check.id}: ${request.purpose ?? 'probe'}` });
+        // Throttled answers a check asked to observe (rate-limit probes) are answers, not failures.
+        if (result.outcome === 'failed' || (result.outcome === 'throttled' && request.onThrottle !== 'observe')) {
+          const entry = unanswered.get(check.id) ?? { count: 0, first: `${result.request.method} ${target.routeOf(new URL(result.request.url))}: ${result.error}` };
+          entry.count++;
+          unanswered.set(check.id, entry);
+        }
+        return result;
+      },
+      note: (message: string) => notes.push(`${check.id}: ${message}`),
+      report: (report: Report) => {
+        const finding = toFinding(check, report, target);
+        // The invariant behind every finding: each exchange it cites got a real answer.
+        if (finding.evidence.exchanges.length === 0 || finding.evidence.exchanges.some((e) => e.response === undefined)) {
+          notes.push(`${check.id}: dropped a ${finding.id} result whose evidence lacks an answer`);
+          return;
+        }
+        findings.push(finding);
+      },
+    });
+    const runOne = async (check: Check): Promise<void> => {
+      hooks.onPhase?.(check.id);
+      try {
+        await check.run(contextFor(check));
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        notes.push(`${check.id}: stopped early: ${message}`);
+      }
+      const lost = unanswered.get(check.id);
+      if (lost) {
+        notes.push(`${check.id}: ${lost.count} probe${lost.count === 1 ? '' : 's'} got no usable answer and ${lost.count === 1 ? 'was' : 'were'} not judged (first: ${lost.first})`);
+      }
+    };
+    const runnable: Check[] = [];
+    for (const check of checks) {
+      if (check.needs.includes('spec') && spec === undefined) {
+        skipped.push({ id: check.id, reason: 'needs an OpenAPI spec (routes and parameters come only from a spec): pass --openapi' });
+      } else {
+        runnable.push(check);
+        ran.push(check.id);
+      }
+    }
+    await Promise.all(runnable.filter((c) => c.exclusive !== true).map(runOne));
+    for (const check of runnable.filter((c) => c.exclusive === true)) await runOne(check);
+
+    return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options);
+  } finally {
+    client.close();
+  }
+}
+
+function toFinding(check: Check, report: Report, target: Target): Finding {
+  const rule = check.rules.find((r) => r.id === report.rule);
+  if (rule === undefined) throw new Error(`check ${check.id} reported undeclared rule ${report.rule}`);
+  const scopeLocation = report.scope === 'target' ? { method: '*', route: '*' } : report.location;
+  return {
+    id: rule.id,
+    check: check.id,
+    title: report.title ?? rule.title,
+    severity: report.severity ?? rule.severity,
+    confidence: report.confidence,
+    owasp: rule.owasp,
+    cwe: rule.cwe,
+    location: report.location,
+    affected: report.affected ?? [report.location],
+    evidence: report.evidence,
+    fix: rule.fix,
+    fingerprint: fingerprintOf(rule.id, scopeLocation),
+    target: target.base.href,
+    ...(rule.context ? { context: rule.context } : {}),
+  };
+}
+
+function finish(
+  started: number,
+  base: URL,
+  spec: ApiSpec | undefined,
+  discovered: boolean,
+  ran: string[],
+  skipped: { id: string; reason: string }[],
+  findings: Finding[],
+  notes: string[],
+  client: HttpClient,
+  options: AuditOptions,
+): AuditResult {
+  // The same flaw reported twice (two checks, or twice by one) is one finding.
+  const unique = new Map<string, Finding>();
+  for (const finding of findings) {
+    const existing = unique.get(finding.fingerprint);
+    if (existing === undefined) unique.set(finding.fingerprint, finding);
+    else for (const location of finding.affected) if (!existing.affected.some((l) => l.route === location.route && l.method === location.method)) existing.affected.push(location);
+  }
+  const stop = client.stopReason;
+  if (stop !== undefined) notes.push(`audit incomplete: ${stop}; checks after that point did not run to the end`);
+  return {
+    target: base.href,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    requests: client.stats.sent,
+    spec: spec
+      ? { source: spec.source, openapi: spec.openapi, ...(spec.title ? { title: spec.title } : {}), operations: spec.operations.length, discovered }
+      : null,
+    checks: { ran, skipped },
+    findings: [...unique.values()].sort(compareFindings),
+    notes,
+    complete: stop === undefined && client.stats.throttled === 0,
+    dryRun: options.dryRun === true,
+  };
+}
