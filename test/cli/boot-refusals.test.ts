@@ -72,13 +72,18 @@ describe('production refuses to boot when misconfigured', () => {
 
   test('a correct production configuration boots, serves, and stops gracefully on SIGTERM', async () => {
     const child = startCli(['serve'], production);
-    const output = await waitForOutput(child, /rampart listening on http:\/\/127\.0\.0\.1:(\d+)/);
-    const port = /127\.0\.0\.1:(\d+)/.exec(output)![1]!;
-    const response = await request(`http://127.0.0.1:${port}`, '/healthz', { host: 'api.example.com' });
-    assert.equal(response.status, 200);
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0);
+    try {
+      const output = await waitForOutput(child, /rampart listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      const port = /rampart listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1]!;
+      const response = await request(`http://127.0.0.1:${port}`, '/healthz', { host: 'api.example.com' });
+      assert.equal(response.status, 200, response.body);
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      const [code] = (await exited) as [number | null];
+      assert.equal(code, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });
 

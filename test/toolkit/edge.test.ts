@@ -159,3 +159,20 @@ describe('rate limits', () => {
     assert.equal(clientKey('198.51.100.7'), '198.51.100.7');
   });
 });
+
+describe('load shedding', () => {
+  test('a stall during boot is not answered with 503 once the server is ready', async () => {
+    const server = await startServer({ limits: { maxEventLoopDelayMs: 50, loadSampleIntervalMs: 100 } }, (app) => {
+      testRoutes()(app);
+      const end = Date.now() + 300;
+      while (Date.now() < end) {
+        // Boot-time work (loading keys, warming dictionaries) that blocks the loop.
+      }
+    });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await request(server.url, '/ok')).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -5,11 +5,12 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import underPressure from '@fastify/under-pressure';
 import { ConfigError } from '../config/config-error.ts';
 import { createCors } from '../cors/cors.ts';
 import { errorHandler, genericProblem, sendProblem } from '../errors/handler.ts';
+import { HttpProblem } from '../errors/problem.ts';
 import { parseJsonBody } from '../limits/json-body.ts';
+import { createLoadShedder } from '../limits/load-shedding.ts';
 import { compileRateLimit, countRequest, type CompiledRateLimit } from '../limits/rate-limit.ts';
 import { loggerOptions, logRequest } from '../logging/logger.ts';
 import { requestIdFor } from '../logging/request-id.ts';
@@ -28,9 +29,15 @@ import { createValidatorCompiler } from './schema-compilers.ts';
 export type RampartServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 const NOT_FOUND = genericProblem(404);
+const OVERLOADED = new HttpProblem(503, {
+  detail: 'The server is temporarily unable to handle the request. Retry after the time in Retry-After.',
+  headers: { 'retry-after': '10' },
+});
 
 type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
+// Async by contract: layers may register plugins that need awaiting.
+// eslint-disable-next-line @typescript-eslint/require-await
 export async function createServer(input: ServerOptionsInput = {}): Promise<RampartServer> {
   const options = resolveServerOptions(input);
   const problems = checkServerOptions(options);
@@ -78,13 +85,17 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   });
 
   if (options.limits.maxEventLoopDelayMs > 0) {
-    await fastify.register(underPressure, {
-      maxEventLoopDelay: options.limits.maxEventLoopDelayMs,
-      sampleInterval: options.limits.loadSampleIntervalMs,
-      retryAfter: 10,
-      customError: class Overloaded extends Error {
-        readonly statusCode = 503;
-      },
+    const shedder = createLoadShedder(options.limits.maxEventLoopDelayMs, options.limits.loadSampleIntervalMs);
+    fastify.addHook('onRequest', (_request, _reply, done) => {
+      done(shedder.overloaded() ? OVERLOADED : undefined);
+    });
+    fastify.addHook('onReady', (done) => {
+      shedder.reset();
+      done();
+    });
+    fastify.addHook('onClose', (_instance, done) => {
+      shedder.close();
+      done();
     });
   }
 
