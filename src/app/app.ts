@@ -13,8 +13,9 @@ import {
   type ServerOptionsInput,
 } from '../toolkit/index.ts';
 import { authRoutes, type Identity } from '../toolkit/index.ts';
-import { openIdentity } from './identity.ts';
+import { openIdentity, serviceAuthenticator } from './identity.ts';
 import { migrations } from './migrations/index.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { userRoutes } from './routes/users.ts';
 
@@ -46,7 +47,12 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     const app = await createServer({
       ...config.server,
       keyValueStore,
-      authenticators: [{ challenge: 'Bearer', authenticate: (request) => late.identity!.authenticator.authenticate(request) }],
+      authenticators: [
+        { challenge: 'Bearer', authenticate: (request) => late.identity!.authenticator.authenticate(request) },
+        { challenge: 'ApiKey', authenticate: (request) => late.identity!.apiKeyAuthenticator.authenticate(request) },
+        { challenge: '', authenticate: (request) => late.identity!.sessionAuthenticator.authenticate(request) },
+        ...[serviceAuthenticator(config)].filter((a) => a !== undefined),
+      ],
       ...overrides.server,
     });
     app.addHook('onClose', async () => {
@@ -58,6 +64,7 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     healthRoutes(app, database);
     authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 } });
     userRoutes(app, identity, config.identity.registration);
+    apiKeyRoutes(app, identity);
     return { app, identity, database };
   } catch (error) {
     await keyValueStore.close();

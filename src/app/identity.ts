@@ -1,5 +1,5 @@
 // The reference service's identity: built from configuration with the toolkit's pieces.
-import { createIdentity, decodeSecret, type Database, type FastifyBaseLoggerLike, type Identity, type KeyValueStore, type RampartConfig } from '../toolkit/index.ts';
+import { createBasicAuthenticator, createIdentity, decodeSecret, type Authenticator, type Database, type FastifyBaseLoggerLike, type Identity, type KeyValueStore, type RampartConfig } from '../toolkit/index.ts';
 
 export function openIdentity(config: RampartConfig, database: Database<unknown>, store: KeyValueStore, logger: FastifyBaseLoggerLike): Promise<Identity> {
   const settings = config.identity;
@@ -18,5 +18,19 @@ export function openIdentity(config: RampartConfig, database: Database<unknown>,
     clients: settings.clients,
     throttle: { account: { limit: settings.loginAccountLimit, windowSeconds: window }, address: { limit: settings.loginAddressLimit, windowSeconds: window } },
     events: { maxAgeMs: settings.eventsMaxAgeDays * 86_400_000, maxCount: settings.eventsMaxCount },
+    sessions: { idleTtlSeconds: settings.sessionIdleTtlSeconds, absoluteTtlSeconds: settings.sessionAbsoluteTtlSeconds },
+  });
+}
+
+/** HTTP Basic for service endpoints, when a service password is configured. */
+export function serviceAuthenticator(config: RampartConfig): Authenticator | undefined {
+  const password = config.secrets.RAMPART_SERVICE_PASSWORD;
+  if (password === undefined) return undefined;
+  return createBasicAuthenticator({
+    username: config.identity.serviceUser,
+    password,
+    scopes: ['metrics:read'],
+    realm: 'rampart-service',
+    requireHttps: config.mode === 'production',
   });
 }

@@ -24,10 +24,15 @@ export type { Principal, Authenticator, AuthMethod } from './policy/principal.ts
 export { createIdentity } from './auth/identity.ts';
 export type { Identity, IdentityOptions, TokenResponse } from './auth/identity.ts';
 export { authRoutes } from './auth/routes.ts';
+export { createBasicAuthenticator } from './auth/basic.ts';
+export type { ServiceCredential } from './auth/basic.ts';
+export { SESSION_COOKIE } from './auth/sessions/index.ts';
 export type { AuthRouteOptions } from './auth/routes.ts';
 export { identityMigrations } from './auth/schema.ts';
 export type { IdentityTables, UsersTable } from './auth/schema.ts';
 export { OAuthError } from './auth/oauth-error.ts';
+export { createApiKeys, createApiKeyAuthenticator, parseApiKey, API_KEY_PATTERN, API_KEY_SEARCH_PATTERN, API_KEY_PREFIX } from './auth/api-keys/index.ts';
+export type { ApiKeys, ApiKeySummary, CreatedApiKey, NewApiKey, ApiKeyServiceOptions, ApiKeyAuthenticatorOptions } from './auth/api-keys/index.ts';
 export { DEFAULT_ROLES, scopesOf, grantScopes, isRole } from './auth/roles.ts';
 export { toPublicUser, normalizeUsername } from './auth/users.ts';
 export type { PublicUser } from './auth/users.ts';

@@ -66,7 +66,7 @@ describe('production refuses to boot when misconfigured', () => {
   test('production refuses to start before `rampart migrate`, then boots', () => {
     const result = runCli(['serve'], production);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /pending migration\(s\) \(0001_identity\); run `rampart migrate` first/);
+    assert.match(result.stderr, /pending migration\(s\) \(0001_identity, 0002_api_keys\); run `rampart migrate` first/);
     assert.equal(runCli(['migrate'], production).status, 0);
   });
 
@@ -109,7 +109,7 @@ describe('the CLI itself', () => {
       const env = { NODE_ENV: 'production', RAMPART_DATA_DIR: dir, RAMPART_SECRET_KEY: GOOD_SECRET, RAMPART_ALLOWED_HOSTS: 'api.example.com', RAMPART_TRUSTED_PROXIES: '127.0.0.1' };
       const first = runCli(['migrate'], env);
       assert.equal(first.status, 0, first.stderr);
-      assert.match(first.stdout, /^migrations applied: 0001_identity/);
+      assert.match(first.stdout, /^migrations applied: 0001_identity, 0002_api_keys/);
       assert.ok(existsSync(join(dir, 'rampart.db')));
       const second = runCli(['migrate'], env);
       assert.equal(second.stdout.trim(), 'migrations: up to date');

@@ -16,11 +16,12 @@ export interface RunningService extends ReferenceService {
 
 export const STRONG_PASSWORD = 'correct-horse-battery-staple-91!';
 
-export async function startReferenceService(env: Record<string, string> = {}): Promise<RunningService> {
+export async function startReferenceService(env: Record<string, string> = {}, extraRoutes?: (service: ReferenceService) => void): Promise<RunningService> {
   const dir = mkdtempSync(join(tmpdir(), 'rampart-svc-'));
   const config = loadConfig({ NODE_ENV: 'development', PORT: '0', RAMPART_RATE_LIMIT: '100000', RAMPART_TOKEN_RATE_LIMIT: '100000', ...env }, dir);
   const logs = new LogCapture();
   const service = await buildApp(config, { server: { logDestination: logs } });
+  extraRoutes?.(service);
   const listening: Listening = await listen(service.app, { host: '127.0.0.1', port: 0, allowedHosts: [], development: true });
   return {
     ...service,

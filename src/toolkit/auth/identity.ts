@@ -7,6 +7,7 @@ import { HttpProblem } from '../errors/problem.ts';
 import { createSecurityEvents, type SecurityEvents } from '../events/index.ts';
 import type { Authenticator, Principal } from '../policy/principal.ts';
 import type { Database, KeyValueStore } from '../stores/index.ts';
+import { createApiKeyAuthenticator, createApiKeys, type ApiKeys } from './api-keys/index.ts';
 import { createAccessTokens, INVALID_TOKEN, type AccessTokens } from './jwt/access-tokens.ts';
 import { openKeyring, type Keyring, type SigningAlgorithm } from './jwt/keyring.ts';
 import { BAD_CREDENTIALS, BAD_REFRESH_TOKEN, OAuthError } from './oauth-error.ts';
@@ -16,6 +17,7 @@ import { grantScopes, scopesOf } from './roles.ts';
 import type { IdentityTables, UsersTable } from './schema.ts';
 import { createLoginThrottle, type LoginThrottle, type ThrottleRule } from './throttle.ts';
 import { createUsers, normalizeUsername, USERNAME_PATTERN, type NewUser, type Users } from './users.ts';
+import { clearedSessionCookie, createSessions, CSRF_REJECTED, hasSessionCookie, isSameOrigin, isUnsafe, readSessionId, type Session, type Sessions } from './sessions/index.ts';
 
 export interface IdentityOptions {
   database: Database<unknown>;
@@ -32,6 +34,7 @@ export interface IdentityOptions {
   clients: readonly string[];
   throttle: { account: ThrottleRule; address: ThrottleRule };
   events: { maxAgeMs: number; maxCount: number };
+  sessions: { idleTtlSeconds: number; absoluteTtlSeconds: number };
   hasher?: PasswordHasher;
   now?: () => number;
 }
@@ -53,7 +56,18 @@ export interface Identity {
   throttle: LoginThrottle;
   hasher: PasswordHasher;
   authenticator: Authenticator;
+  /** The callers' own API keys, stored only as keyed hashes. */
+  apiKeys: ApiKeys;
+  /** `X-API-Key` / `Authorization: ApiKey`; add it next to `authenticator`. */
+  apiKeyAuthenticator: Authenticator;
+  /** Cookie sessions, with CSRF checks on unsafe methods. */
+  sessionAuthenticator: Authenticator;
+  sessions: Sessions;
   clients: readonly string[];
+  /** The password check shared by every login: throttled, identical failures, dummy hash. */
+  checkPassword(username: string, password: string, clientIp: string): Promise<UsersTable>;
+  sessionLogin(input: { username: string; password: string; clientIp: string; previousSessionId: string | undefined }): Promise<{ id: string; session: Session }>;
+  sessionLogout(principal: Principal, sessionId: string, clientIp: string): Promise<void>;
   passwordGrant(input: { username: string; password: string; scope?: string | undefined; clientId: string; clientIp: string }): Promise<TokenResponse>;
   refreshGrant(input: { refreshToken: string; scope?: string | undefined; clientIp: string }): Promise<TokenResponse>;
   revoke(token: string, clientIp: string): Promise<void>;
@@ -75,6 +89,9 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const refresh = createRefreshTokens({ db, absoluteTtlMs: options.refreshAbsoluteTtlSeconds * 1000, idleTtlMs: options.refreshIdleTtlSeconds * 1000, now });
   const throttle = createLoginThrottle({ store: options.store, account: options.throttle.account, address: options.throttle.address, now });
   const users = createUsers({ db, hasher, now });
+  const apiKeys = createApiKeys({ db, rootSecret: options.rootSecret, events, logger: options.logger, now });
+  const apiKeyAuthenticator = createApiKeyAuthenticator(apiKeys, { otherChallenges: ['Bearer'] });
+  const sessions = createSessions({ store: options.store, idleTtlMs: options.sessions.idleTtlSeconds * 1000, absoluteTtlMs: options.sessions.absoluteTtlSeconds * 1000, now });
   // Build zxcvbn's dictionaries now (~130 ms) rather than inside the first registration.
   checkPasswordPolicy('warm up the password policy dictionaries', { username: 'warm-up' });
 
@@ -125,32 +142,85 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     },
   };
 
+  async function checkPassword(username: string, password: string, clientIp: string): Promise<UsersTable> {
+    try {
+      await throttle.check(username, clientIp);
+    } catch (error) {
+      await events.record({ type: 'login_throttled', clientIp, detail: { username: attempted(username) } });
+      throw error;
+    }
+    const user = await users.findByUsername(username);
+    const valid = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.password_hash, password);
+    if (user === undefined || !valid || user.disabled !== 0) {
+      const { locked } = await throttle.fail(username, clientIp);
+      await events.record({ type: 'login_failed', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
+      if (locked) await events.record({ type: 'account_locked', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
+      throw BAD_CREDENTIALS();
+    }
+    await throttle.succeed(username);
+    if (hasher.needsRehash(user.password_hash)) await users.setPasswordHash(user.id, await hasher.hash(password));
+    return user;
+  }
+
+  const sessionInvalid = new HttpProblem(401, {
+    slug: 'session-invalid',
+    title: 'Session ended',
+    detail: 'The session is unknown, timed out or ended. Log in again.',
+    headers: { 'set-cookie': clearedSessionCookie(), 'www-authenticate': 'Bearer' },
+  });
+
+  const sessionAuthenticator: Authenticator = {
+    challenge: '',
+    async authenticate(request: FastifyRequest) {
+      const id = readSessionId(request.headers.cookie);
+      if (id === undefined) {
+        if (hasSessionCookie(request.headers.cookie)) throw sessionInvalid;
+        return undefined;
+      }
+      const session = await sessions.get(id);
+      const role = session === undefined ? undefined : await activeRole(session.userId);
+      if (session === undefined || role === undefined) throw sessionInvalid;
+      if (isUnsafe(request.method)) {
+        const token = request.headers['x-csrf-token'];
+        if (!isSameOrigin(request) || !sessions.csrfMatches(session, typeof token === 'string' ? token : undefined)) {
+          await events.record({ type: 'csrf_rejected', principalId: session.userId, clientIp: request.client.ip, detail: { method: request.method } });
+          throw CSRF_REJECTED;
+        }
+      }
+      const roleScopes = scopesOf(role);
+      const scopes = session.scope.split(' ').filter((s) => s !== '' && roleScopes.includes(s));
+      return { id: session.userId, roles: [role], scopes, method: 'session', credential: { id: session.handle, expiresAt: Math.floor(session.expiresAt / 1000) } };
+    },
+  };
+
   return {
-    users, tokens, refresh, keyring, events, throttle, hasher, authenticator,
+    users, tokens, refresh, keyring, events, throttle, hasher, authenticator, sessionAuthenticator, sessions,
     clients: options.clients,
+    apiKeys, apiKeyAuthenticator,
+
+    checkPassword,
 
     async passwordGrant({ username, password, scope, clientId, clientIp }) {
-      try {
-        await throttle.check(username, clientIp);
-      } catch (error) {
-        await events.record({ type: 'login_throttled', clientIp, detail: { username: attempted(username) } });
-        throw error;
-      }
-      const user = await users.findByUsername(username);
-      const valid = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.password_hash, password);
-      if (user === undefined || !valid || user.disabled !== 0) {
-        const { locked } = await throttle.fail(username, clientIp);
-        await events.record({ type: 'login_failed', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
-        if (locked) await events.record({ type: 'account_locked', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
-        throw BAD_CREDENTIALS();
-      }
-      await throttle.succeed(username);
+      const user = await checkPassword(username, password, clientIp);
       const scopes = grantScopes(scopesOf(user.role), scope);
       if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds what this account may have.');
-      if (hasher.needsRehash(user.password_hash)) await users.setPasswordHash(user.id, await hasher.hash(password));
       const refreshToken = await refresh.start(user.id, scopes.join(' '), clientId);
       await events.record({ type: 'login_succeeded', principalId: user.id, clientIp, detail: { clientId } });
       return respond(user, scopes, clientId, refreshToken);
+    },
+
+    async sessionLogin({ username, password, clientIp, previousSessionId }) {
+      // A session id the browser already had is never kept: a new one is made (no fixation).
+      if (previousSessionId !== undefined) await sessions.destroy(previousSessionId);
+      const user = await checkPassword(username, password, clientIp);
+      const created = await sessions.create(user.id, scopesOf(user.role).join(' '));
+      await events.record({ type: 'session_created', principalId: user.id, clientIp });
+      return created;
+    },
+
+    async sessionLogout(principal, sessionId, clientIp) {
+      await sessions.destroy(sessionId);
+      await events.record({ type: 'session_ended', principalId: principal.id, clientIp });
     },
 
     async refreshGrant({ refreshToken, scope, clientIp }) {
@@ -215,6 +285,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       await users.setPasswordHash(user.id, await hasher.hash(next));
       await refresh.revokeAllFor(user.id);
       await tokens.revokeAllFor(user.id);
+      await sessions.endAllFor(user.id);
       await events.record({ type: 'password_changed', principalId: user.id, clientIp });
     },
 
@@ -222,9 +293,11 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       const changed = await users.setDisabled(userId, disabled);
       if (!changed) return false;
       userState.delete(userId);
+      apiKeys.forgetUser(userId);
       if (disabled) {
         await refresh.revokeAllFor(userId);
         await tokens.revokeAllFor(userId);
+        await sessions.endAllFor(userId);
       }
       await events.record({ type: disabled ? 'user_disabled' : 'user_enabled', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId } });
       return true;

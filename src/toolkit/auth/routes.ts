@@ -9,6 +9,8 @@ import type { RampartServer } from '../server/create.ts';
 import { installFormParser } from './form-body.ts';
 import type { Identity } from './identity.ts';
 import { OAuthError } from './oauth-error.ts';
+import { HttpProblem } from '../errors/problem.ts';
+import { clearedSessionCookie, CSRF_REJECTED, isSameOrigin, readSessionId, sessionCookie } from './sessions/index.ts';
 
 const OAuthErrorBody = Type.Object({ error: Type.String(), error_description: Type.String() }, { additionalProperties: false });
 const TokenBody = Type.Object(
@@ -97,6 +99,48 @@ export function authRoutes(app: RampartServer, identity: Identity, options: Auth
       const body = request.body as { refresh_token?: string } | undefined;
       await identity.logout(request.principal!, body?.refresh_token, request.client.ip);
       return reply.code(204).send(null);
+    },
+  });
+
+  const SessionLogin = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+  const SessionCreated = Type.Object({ csrfToken: Type.String(), expiresAt: Type.String() }, { additionalProperties: false });
+  const invalidCredentials = new HttpProblem(401, {
+    slug: 'invalid-credentials',
+    title: 'Invalid credentials',
+    detail: 'The username or password is incorrect.',
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+
+  app.post('/v1/auth/session', {
+    policy: { public: true, rateLimit: options.tokenRateLimit },
+    schema: { body: SessionLogin, response: { 200: SessionCreated } },
+    handler: async (request, reply) => {
+      // Login CSRF: a cross-site form must not log the victim into the attacker's account.
+      if (!isSameOrigin(request)) {
+        await identity.events.record({ type: 'csrf_rejected', clientIp: request.client.ip, detail: { method: 'POST', route: 'session-login' } });
+        throw CSRF_REJECTED;
+      }
+      let created;
+      try {
+        created = await identity.sessionLogin({ username: request.body.username, password: request.body.password, clientIp: request.client.ip, previousSessionId: readSessionId(request.headers.cookie) });
+      } catch (error) {
+        throw error instanceof OAuthError ? invalidCredentials : error;
+      }
+      reply.header('set-cookie', sessionCookie(created.id)).header('cache-control', 'no-store');
+      return { csrfToken: created.session.csrf, expiresAt: new Date(created.session.expiresAt).toISOString() };
+    },
+  });
+
+  app.delete('/v1/auth/session', {
+    policy: { scopes: [] },
+    schema: { response: { 204: Type.Null() } },
+    handler: async (request, reply) => {
+      const id = readSessionId(request.headers.cookie);
+      if (request.principal?.method !== 'session' || id === undefined) {
+        throw new HttpProblem(400, { slug: 'no-session', title: 'No session', detail: 'This request is not authenticated by a session cookie.' });
+      }
+      await identity.sessionLogout(request.principal, id, request.client.ip);
+      return reply.code(204).header('set-cookie', clearedSessionCookie()).send(null);
     },
   });
 

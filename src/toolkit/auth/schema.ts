@@ -52,11 +52,26 @@ export interface SecurityEventsTable {
   detail: string;
 }
 
+export interface ApiKeysTable {
+  /** The key's public id (also inside the key text), for lookup without the secret. */
+  id: string;
+  user_id: string;
+  name: string;
+  scope: string;
+  /** HMAC-SHA256 of the whole key with a key derived from RAMPART_SECRET_KEY (never unkeyed). */
+  secret_hmac: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface IdentityTables {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
   signing_keys: SigningKeysTable;
   security_events: SecurityEventsTable;
+  api_keys: ApiKeysTable;
 }
 
 export const identityMigrations: Record<string, Migration> = {
@@ -108,6 +123,23 @@ export const identityMigrations: Record<string, Migration> = {
       await db.schema.createIndex('security_events_at').on('security_events').column('at').execute();
       await db.schema.createIndex('security_events_type_at').on('security_events').columns(['type', 'at']).execute();
       await db.schema.createIndex('security_events_principal_at').on('security_events').columns(['principal_id', 'at']).execute();
+    },
+  },
+  '0002_api_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('secret_hmac', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .addColumn('revoked_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_keys_user').on('api_keys').column('user_id').execute();
     },
   },
 };

@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { checkServerOptions, resolveServerOptions, type Mode, type ServerOptions } from '../server/options.ts';
 import { ConfigError } from './config-error.ts';
-import { developmentSecrets, readSecret, SECRET_NAMES, secretProblem } from './secrets.ts';
+import { developmentSecrets, OPTIONAL_SECRETS, readSecret, SECRET_NAMES, secretProblem } from './secrets.ts';
 import { findSetting } from './settings.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -42,6 +42,9 @@ export interface IdentitySettings {
   tokenRateLimit: number;
   eventsMaxAgeDays: number;
   eventsMaxCount: number;
+  sessionIdleTtlSeconds: number;
+  sessionAbsoluteTtlSeconds: number;
+  serviceUser: string;
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): RampartConfig {
@@ -144,7 +147,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     tokenRateLimit: int('RAMPART_TOKEN_RATE_LIMIT', 1),
     eventsMaxAgeDays: int('RAMPART_EVENTS_MAX_AGE_DAYS', 1),
     eventsMaxCount: int('RAMPART_EVENTS_MAX_COUNT', 100),
+    sessionIdleTtlSeconds: int('RAMPART_SESSION_IDLE_TTL_S', 1),
+    sessionAbsoluteTtlSeconds: int('RAMPART_SESSION_ABSOLUTE_TTL_S', 1),
+    serviceUser: read('RAMPART_SERVICE_USER') ?? 'metrics',
   };
+  if (identity.sessionIdleTtlSeconds > identity.sessionAbsoluteTtlSeconds) problems.push('RAMPART_SESSION_IDLE_TTL_S must not exceed RAMPART_SESSION_ABSOLUTE_TTL_S');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(identity.serviceUser)) problems.push('RAMPART_SERVICE_USER must be 1-64 characters of letters, digits, . _ -');
   if (identity.clients.length === 0) problems.push('RAMPART_OAUTH_CLIENTS must name at least one first-party client');
 
   const config: RampartConfig = {
@@ -171,7 +179,7 @@ function loadSecrets(env: Env, mode: Mode, dataDir: string, problems: string[]):
   for (const name of SECRET_NAMES) {
     const value = readSecret(env, name, problems);
     if (value === undefined) {
-      missing.push(name);
+      if (!OPTIONAL_SECRETS.has(name)) missing.push(name);
       continue;
     }
     const problem = secretProblem(name, value);

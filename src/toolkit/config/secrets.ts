@@ -9,6 +9,7 @@ import { SETTINGS } from './settings.ts';
 
 export const MIN_SECRET_BYTES = 32;
 export const SECRET_NAMES: readonly string[] = SETTINGS.filter((s) => s.secret).map((s) => s.name);
+export const OPTIONAL_SECRETS: ReadonlySet<string> = new Set(SETTINGS.filter((s) => s.secret && s.optional).map((s) => s.name));
 
 type Env = Readonly<Record<string, string | undefined>>;
 

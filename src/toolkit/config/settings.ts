@@ -13,6 +13,8 @@ export interface Setting {
   production: string;
   /** Secrets are also read from `<NAME>_FILE` and never printed. */
   secret?: true;
+  /** An optional secret: its feature is off while it is unset (never generated). */
+  optional?: true;
 }
 
 export const SETTINGS: readonly Setting[] = [
@@ -59,6 +61,10 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'RAMPART_TOKEN_RATE_LIMIT', default: '30', description: 'Requests per client per minute to the token and revocation endpoints.', production: '' },
   { name: 'RAMPART_EVENTS_MAX_AGE_DAYS', default: '90', description: 'Security events older than this are deleted.', production: '' },
   { name: 'RAMPART_EVENTS_MAX_COUNT', default: '100000', description: 'At most this many security events are kept (attackers can create events at will).', production: '' },
+  { name: 'RAMPART_SESSION_IDLE_TTL_S', default: '1800', description: 'Cookie sessions end after this long without a request (30 minutes).', production: '' },
+  { name: 'RAMPART_SESSION_ABSOLUTE_TTL_S', default: '43200', description: 'Cookie sessions end this long after login, however active (12 hours).', production: '' },
+  { name: 'RAMPART_SERVICE_USER', default: 'metrics', description: 'User name of the service credential that HTTP Basic accepts on service endpoints (metrics).', production: '' },
+  { name: 'RAMPART_SERVICE_PASSWORD', default: undefined, description: 'Password of the service credential (32+ random bytes, encoded). Unset: Basic is off. Never a user\'s password; refused over plain HTTP in production.', production: 'optional; 32+ bytes of entropy when set', secret: true, optional: true },
   { name: 'RAMPART_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.', production: '' },
   { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish after SIGTERM/SIGINT.', production: '' },
 ];

@@ -2,6 +2,7 @@
 // the security headers (so errors carry them too), and the cheap refusals (header count,
 // URL length, Host). Synchronous and allocation-light: it runs on every request.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { API_KEY_IN_QUERY, hasApiKeyInQuery, redactKeysInQuery } from '../auth/api-keys/query-guard.ts';
 import { API_SECURITY_HEADERS, HSTS_VALUE } from '../headers/security-headers.ts';
 import { genericProblem } from '../errors/handler.ts';
 import { HttpProblem } from '../errors/problem.ts';
@@ -37,10 +38,16 @@ export function createEdge(options: EdgeOptions): (request: FastifyRequest, repl
       reply.header('cache-control', 'no-store');
     }
 
+    // An API key in the URL is refused (below), and redacted from the URL first, so no log
+    // line about this request carries it, whatever the parameter is called.
+    const keyInQuery = raw.url !== undefined && raw.url.includes('?') && hasApiKeyInQuery(raw.url);
+    if (keyInQuery) raw.url = redactKeysInQuery(raw.url!);
+
     // Node keeps at most maxHeadersCount fields (set one above the limit), so "more than the
     // limit" is observable here rather than silently truncated.
     if (raw.rawHeaders.length / 2 > limits.headerCount) return genericProblem(431);
     if (raw.url !== undefined && raw.url.length > limits.urlLength) return genericProblem(414);
+    if (keyInQuery) return API_KEY_IN_QUERY;
     if (!hostAllowed(headers.host)) return BAD_HOST;
     return undefined;
   };
