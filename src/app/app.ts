@@ -18,6 +18,7 @@ import { migrations } from './migrations/index.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { userRoutes } from './routes/users.ts';
+import { adminRoutes } from './routes/admin.ts';
 
 export interface BuildOverrides {
   /** Extra server options, e.g. a log destination in tests. */
@@ -53,6 +54,10 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
         { challenge: '', authenticate: (request) => late.identity!.sessionAuthenticator.authenticate(request) },
         ...[serviceAuthenticator(config)].filter((a) => a !== undefined),
       ],
+      // Toolkit layers (rate limits, enumeration) report into the same event trail.
+      onSecurityEvent: (event) => {
+        void late.identity?.events.record(event);
+      },
       ...overrides.server,
     });
     app.addHook('onClose', async () => {
@@ -65,6 +70,7 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 } });
     userRoutes(app, identity, config.identity.registration);
     apiKeyRoutes(app, identity);
+    adminRoutes(app, identity);
     return { app, identity, database };
   } catch (error) {
     await keyValueStore.close();

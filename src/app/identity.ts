@@ -19,6 +19,7 @@ export function openIdentity(config: RampartConfig, database: Database<unknown>,
     throttle: { account: { limit: settings.loginAccountLimit, windowSeconds: window }, address: { limit: settings.loginAddressLimit, windowSeconds: window } },
     events: { maxAgeMs: settings.eventsMaxAgeDays * 86_400_000, maxCount: settings.eventsMaxCount },
     sessions: { idleTtlSeconds: settings.sessionIdleTtlSeconds, absoluteTtlSeconds: settings.sessionAbsoluteTtlSeconds },
+    roles: settings.roles,
   });
 }
 

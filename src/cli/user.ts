@@ -1,7 +1,7 @@
 // `rampart user add|disable|enable`: operator account management. Passwords are read from
 // standard input, never from the command line.
-import { Command, Option } from 'commander';
-import { DEFAULT_ROLES, HttpProblem } from '../toolkit/index.ts';
+import { Command } from 'commander';
+import { HttpProblem } from '../toolkit/index.ts';
 import { readStdinSecret, withIdentity } from './context.ts';
 
 const OPERATOR = { id: null, clientIp: null };
@@ -11,7 +11,7 @@ export function userCommand(): Command {
   user
     .command('add <username>')
     .description('create a user; the password is read from standard input')
-    .addOption(new Option('--role <role>', 'the user\'s role').choices(Object.keys(DEFAULT_ROLES)).makeOptionMandatory())
+    .requiredOption('--role <role>', 'the user\'s role (admin, user, readonly, or one from RAMPART_ROLES)')
     .option('--email <email>', 'the user\'s email address')
     .action(async (username: string, options: { role: string; email?: string }) => {
       const password = await readStdinSecret();

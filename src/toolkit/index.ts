@@ -18,7 +18,11 @@ export { HttpProblem, PROBLEM_CONTENT_TYPE } from './errors/problem.ts';
 export type { ProblemDetails, ProblemInit } from './errors/problem.ts';
 
 export { RouteDeclarationError } from './policy/boot-check.ts';
-export type { RoutePolicy, PublicPolicy, AuthenticatedPolicy, RateLimitRule } from './policy/types.ts';
+export type { RoutePolicy, PublicPolicy, AuthenticatedPolicy, RateLimitRule, OwnershipRule, OwnerScope, Deprecation } from './policy/types.ts';
+export { RESOURCE_NOT_FOUND, RESOURCE_ID_PATTERN } from './policy/ownership.ts';
+export type { EnumerationLimit } from './policy/ownership.ts';
+export type { RouteInfo } from './policy/inventory.ts';
+export type { SecurityEventReporter, ToolkitSecurityEvent } from './policy/events.ts';
 export type { Principal, Authenticator, AuthMethod } from './policy/principal.ts';
 
 export { createIdentity } from './auth/identity.ts';
@@ -31,12 +35,14 @@ export type { AuthRouteOptions } from './auth/routes.ts';
 export { identityMigrations } from './auth/schema.ts';
 export type { IdentityTables, UsersTable } from './auth/schema.ts';
 export { OAuthError } from './auth/oauth-error.ts';
-export { createApiKeys, createApiKeyAuthenticator, parseApiKey, API_KEY_PATTERN, API_KEY_SEARCH_PATTERN, API_KEY_PREFIX } from './auth/api-keys/index.ts';
+export { createApiKeys, createApiKeyAuthenticator, parseApiKey, API_KEY_ID_PATTERN, API_KEY_PATTERN, API_KEY_SEARCH_PATTERN, API_KEY_PREFIX } from './auth/api-keys/index.ts';
 export type { ApiKeys, ApiKeySummary, CreatedApiKey, NewApiKey, ApiKeyServiceOptions, ApiKeyAuthenticatorOptions } from './auth/api-keys/index.ts';
 export { DEFAULT_ROLES, scopesOf, grantScopes, isRole } from './auth/roles.ts';
+export type { Roles } from './auth/roles.ts';
 export { toPublicUser, normalizeUsername } from './auth/users.ts';
 export type { PublicUser } from './auth/users.ts';
 export { decodeSecret } from './config/secrets.ts';
+export { SECURITY_EVENT_TYPES } from './events/index.ts';
 export type { SecurityEvents, SecurityEventType, StoredSecurityEvent } from './events/index.ts';
 
 export type { FastifyBaseLogger as FastifyBaseLoggerLike } from 'fastify';

@@ -83,7 +83,7 @@ describe('http client', () => {
       c.close();
       assert.equal(result.outcome, 'failed');
       assert.match(result.error, /no complete answer within 0\.2 s/);
-      assert.ok(Date.now() - started < 1500);
+      assert.ok(Date.now() - started < 5000, 'the request was cut off, not left hanging');
     });
   });
 
@@ -174,7 +174,7 @@ describe('http client', () => {
     c.close();
     assert.equal(result.outcome, 'throttled');
     assert.equal(hits.length, 1);
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 5000, 'it did not wait out the hour-long Retry-After');
   });
 
   test('observe mode hands the throttled answer back without retrying', async () => {

@@ -45,8 +45,8 @@ describe('rampart user and keys', () => {
     assert.equal(weak.status, 1);
     assert.match(weak.stderr, /password policy/);
     const role = runCli(['user', 'add', 'someone', '--role', 'root'], env, `${PASSWORD}\n`);
-    assert.equal(role.status, 2);
-    assert.match(role.stderr, /Allowed choices are admin, user, readonly/);
+    assert.equal(role.status, 1);
+    assert.match(role.stderr, /The role is not one of the configured roles/);
     const missing = runCli(['user', 'add', 'someone'], env, `${PASSWORD}\n`);
     assert.equal(missing.status, 2);
   });
@@ -77,5 +77,22 @@ describe('rampart user and keys', () => {
     assert.equal(keys.length, before.length + 1);
     assert.equal(keys.filter((k) => k.retired_at === null).length, 1);
     assert.match(result.stdout, new RegExp(`new signing key ${keys[keys.length - 1]!.kid} \\(EdDSA\\)`));
+  });
+});
+
+describe('rampart routes', () => {
+  test('prints the inventory with policies, and as JSON', () => {
+    const env = { NODE_ENV: 'development', RAMPART_DATA_DIR: mkdtempSync(join(tmpdir(), 'rampart-routes-')) };
+    try {
+      const table = runCli(['routes'], env);
+      assert.equal(table.status, 0, table.stderr);
+      assert.match(table.stdout, /^METHOD\s+PATH\s+ACCESS\s+SCOPES\s+OWNER\s+RATE LIMIT\s+LIFECYCLE/);
+      assert.match(table.stdout, /\nPUT\s+\/v1\/admin\/users\/:id\/role\s+authenticated\s+admin:users\s/);
+      const routes = JSON.parse(runCli(['routes', '--json'], env).stdout) as { path: string; access: string }[];
+      assert.ok(routes.some((r) => r.path === '/healthz' && r.access === 'public'));
+      assert.ok(routes.every((r) => r.access === 'public' || r.access === 'authenticated'));
+    } finally {
+      rmSync(env.RAMPART_DATA_DIR, { recursive: true, force: true });
+    }
   });
 });

@@ -78,7 +78,7 @@ describe('log redaction', () => {
       testRoutes()(app);
       app.post('/login', { policy: { public: true }, schema: { body: Type.Object({ password: Type.String() }, { additionalProperties: false }), response: { 200: Ok } } }, (request) => {
         // What a careless handler does: log the whole body and a nested credential.
-        request.log.info({ body: request.body, session: { refreshToken: SECRETS.nestedToken }, headers: request.headers }, 'login attempt');
+        request.log.info({ body: request.body, session: { refreshToken: SECRETS.nestedToken }, headers: request.headers, note: `client sent Bearer ${SECRETS.bearer} in a free-text field` }, 'login attempt');
         return { ok: true };
       });
     });
@@ -95,6 +95,7 @@ describe('log redaction', () => {
       body: JSON.stringify({ password: SECRETS.password }),
     });
     await request(server.url, `/nope?token=${SECRETS.queryToken}`);
+    await request(server.url, `/ok?q=${SECRETS.bearer}`);
     const text = server.logs.text;
     assert.ok(text.includes('login attempt'), 'the handler line was written');
     assert.ok(text.includes('page=2'), 'harmless query parameters are kept');

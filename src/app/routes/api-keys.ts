@@ -1,7 +1,7 @@
 // The caller's own API keys: create (the key is in this one answer, never again), list
 // (never a secret), delete. Managing keys needs a bearer token or a session — a key cannot
 // create, list or delete keys (403), so a leaked key cannot mint itself successors.
-import { HttpProblem, Type, type ApiKeySummary, type Identity, type RampartServer } from '../../toolkit/index.ts';
+import { API_KEY_ID_PATTERN, RESOURCE_NOT_FOUND, Type, type ApiKeySummary, type Identity, type RampartServer } from '../../toolkit/index.ts';
 
 const nullableDate = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const keyFields = {
@@ -25,7 +25,6 @@ const NewApiKey = Type.Object(
 const KeyId = Type.Object({ id: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 
 // Another user's key, a missing key and a malformed id are the same answer.
-const KEY_NOT_FOUND = new HttpProblem(404, { slug: 'api-key-not-found', title: 'API key not found', detail: 'You have no API key with this id.' });
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 const publicKey = (key: ApiKeySummary) => ({ id: key.id, name: key.name, scopes: key.scopes, createdAt: iso(key.createdAt)!, expiresAt: iso(key.expiresAt), lastUsedAt: iso(key.lastUsedAt) });
@@ -55,10 +54,10 @@ export function apiKeyRoutes(app: RampartServer, identity: Identity): void {
   });
 
   app.delete('/v1/api-keys/:id', {
-    policy,
+    policy: { ...policy, owner: { param: 'id', idPattern: API_KEY_ID_PATTERN } },
     schema: { params: KeyId, response: { 204: Type.Null() } },
     handler: async (request, reply) => {
-      if (!(await identity.apiKeys.remove(request.principal!, request.params.id, request.client.ip))) throw KEY_NOT_FOUND;
+      if (!(await identity.apiKeys.remove(request.principal!, request.params.id, request.client.ip))) throw RESOURCE_NOT_FOUND;
       return reply.code(204).send(null);
     },
   });

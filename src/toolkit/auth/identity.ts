@@ -13,7 +13,7 @@ import { openKeyring, type Keyring, type SigningAlgorithm } from './jwt/keyring.
 import { BAD_CREDENTIALS, BAD_REFRESH_TOKEN, OAuthError } from './oauth-error.ts';
 import { checkPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords/index.ts';
 import { createRefreshTokens, type RefreshTokens } from './refresh-tokens.ts';
-import { grantScopes, scopesOf } from './roles.ts';
+import { DEFAULT_ROLES, grantScopes, isRole, scopesOf as scopesIn, type Roles } from './roles.ts';
 import type { IdentityTables, UsersTable } from './schema.ts';
 import { createLoginThrottle, type LoginThrottle, type ThrottleRule } from './throttle.ts';
 import { createUsers, normalizeUsername, USERNAME_PATTERN, type NewUser, type Users } from './users.ts';
@@ -35,6 +35,8 @@ export interface IdentityOptions {
   throttle: { account: ThrottleRule; address: ThrottleRule };
   events: { maxAgeMs: number; maxCount: number };
   sessions: { idleTtlSeconds: number; absoluteTtlSeconds: number };
+  /** Role → scopes; DEFAULT_ROLES when not given. */
+  roles?: Roles;
   hasher?: PasswordHasher;
   now?: () => number;
 }
@@ -75,6 +77,9 @@ export interface Identity {
   createUser(input: NewUser, actor: { id: string | null; clientIp: string | null }): Promise<UsersTable>;
   changePassword(userId: string, current: string, next: string, clientIp: string): Promise<void>;
   setDisabled(userId: string, disabled: boolean, actor: { id: string | null; clientIp: string | null }): Promise<boolean>;
+  /** Changes a user's role; effective at once for tokens, sessions and keys (scopes are re-derived per request). */
+  setRole(userId: string, role: string, actor: { id: string | null; clientIp: string | null }): Promise<UsersTable | undefined>;
+  roles: Roles;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
@@ -88,8 +93,10 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const tokens = createAccessTokens({ keyring, store: options.store, issuer: options.issuer, audience: options.audience, ttlSeconds: options.accessTokenTtlSeconds, now });
   const refresh = createRefreshTokens({ db, absoluteTtlMs: options.refreshAbsoluteTtlSeconds * 1000, idleTtlMs: options.refreshIdleTtlSeconds * 1000, now });
   const throttle = createLoginThrottle({ store: options.store, account: options.throttle.account, address: options.throttle.address, now });
-  const users = createUsers({ db, hasher, now });
-  const apiKeys = createApiKeys({ db, rootSecret: options.rootSecret, events, logger: options.logger, now });
+  const roles = options.roles ?? DEFAULT_ROLES;
+  const scopesOf = (role: string): readonly string[] => scopesIn(role, roles);
+  const users = createUsers({ db, hasher, roles, now });
+  const apiKeys = createApiKeys({ db, rootSecret: options.rootSecret, events, logger: options.logger, roles, now });
   const apiKeyAuthenticator = createApiKeyAuthenticator(apiKeys, { otherChallenges: ['Bearer'] });
   const sessions = createSessions({ store: options.store, idleTtlMs: options.sessions.idleTtlSeconds * 1000, absoluteTtlMs: options.sessions.absoluteTtlSeconds * 1000, now });
   // Build zxcvbn's dictionaries now (~130 ms) rather than inside the first registration.
@@ -287,6 +294,19 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       await tokens.revokeAllFor(user.id);
       await sessions.endAllFor(user.id);
       await events.record({ type: 'password_changed', principalId: user.id, clientIp });
+    },
+
+    roles,
+
+    async setRole(userId, role, actor) {
+      if (!isRole(role, roles)) throw new HttpProblem(400, { slug: 'invalid-role', title: 'Invalid role', detail: 'The role is not one of the configured roles.' });
+      const before = await users.findById(userId);
+      if (before === undefined) return undefined;
+      await users.setRole(userId, role);
+      userState.delete(userId);
+      apiKeys.forgetUser(userId);
+      await events.record({ type: 'role_changed', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId, from: before.role, to: role } });
+      return { ...before, role };
     },
 
     async setDisabled(userId, disabled, actor) {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { HttpProblem } from '../errors/problem.ts';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords/index.ts';
-import { isRole } from './roles.ts';
+import { DEFAULT_ROLES, isRole, type Roles } from './roles.ts';
 import type { IdentityTables, UsersTable } from './schema.ts';
 
 export interface PublicUser {
@@ -33,7 +33,7 @@ export interface NewUser {
   email?: string | null;
 }
 
-export function createUsers(options: { db: Kysely<IdentityTables>; hasher: PasswordHasher; now?: () => number }) {
+export function createUsers(options: { db: Kysely<IdentityTables>; hasher: PasswordHasher; roles?: Roles; now?: () => number }) {
   const { db, hasher } = options;
   const now = options.now ?? Date.now;
 
@@ -54,7 +54,7 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
       if (!USERNAME_PATTERN.test(username)) {
         throw new HttpProblem(400, { slug: 'invalid-username', title: 'Invalid username', detail: 'A username has 3 to 64 characters: letters a-z, digits, and . _ - (not first).' });
       }
-      if (!isRole(input.role)) throw new HttpProblem(400, { slug: 'invalid-role', title: 'Invalid role', detail: 'The role is not one of the configured roles.' });
+      if (!isRole(input.role, options.roles ?? DEFAULT_ROLES)) throw new HttpProblem(400, { slug: 'invalid-role', title: 'Invalid role', detail: 'The role is not one of the configured roles.' });
       const email = input.email?.normalize('NFKC').trim().toLowerCase() ?? null;
       const weak = passwordProblem(input.password, username, email);
       if (weak) throw weak;
@@ -78,6 +78,24 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
     async setDisabled(id: string, disabled: boolean): Promise<boolean> {
       const result = await db.updateTable('users').set({ disabled: disabled ? 1 : 0, updated_at: now() }).where('id', '=', id).executeTakeFirst();
       return result.numUpdatedRows === 1n;
+    },
+
+    async setRole(id: string, role: string): Promise<boolean> {
+      const result = await db.updateTable('users').set({ role, updated_at: now() }).where('id', '=', id).executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    /** A page of users in username order, after the given username (keyset pagination). */
+    async list(limit: number, after: string | undefined): Promise<{ users: UsersTable[]; next: string | null }> {
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .$if(after !== undefined, (q) => q.where('username', '>', after!))
+        .orderBy('username')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      return { users: page, next: rows.length > limit ? page[page.length - 1]!.username : null };
     },
 
     async setPasswordHash(id: string, passwordHash: string): Promise<void> {

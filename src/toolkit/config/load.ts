@@ -8,6 +8,7 @@ import { checkServerOptions, resolveServerOptions, type Mode, type ServerOptions
 import { ConfigError } from './config-error.ts';
 import { developmentSecrets, OPTIONAL_SECRETS, readSecret, SECRET_NAMES, secretProblem } from './secrets.ts';
 import { findSetting } from './settings.ts';
+import { DEFAULT_ROLES, roleProblems, type Roles } from '../auth/roles.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -45,6 +46,7 @@ export interface IdentitySettings {
   sessionIdleTtlSeconds: number;
   sessionAbsoluteTtlSeconds: number;
   serviceUser: string;
+  roles: Roles;
 }
 
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): RampartConfig {
@@ -121,6 +123,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
       maxClients: int('RAMPART_RATE_LIMIT_MAX_CLIENTS', 100),
     },
     logLevel: read('RAMPART_LOG_LEVEL') ?? 'info',
+    enumeration: { limit: int('RAMPART_ENUMERATION_LIMIT', 1), windowSeconds: int('RAMPART_ENUMERATION_WINDOW_S', 1) },
   });
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(server.logLevel)) {
     problems.push(`RAMPART_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -150,6 +153,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     sessionIdleTtlSeconds: int('RAMPART_SESSION_IDLE_TTL_S', 1),
     sessionAbsoluteTtlSeconds: int('RAMPART_SESSION_ABSOLUTE_TTL_S', 1),
     serviceUser: read('RAMPART_SERVICE_USER') ?? 'metrics',
+    roles: parseRoles(read('RAMPART_ROLES'), problems),
   };
   if (identity.sessionIdleTtlSeconds > identity.sessionAbsoluteTtlSeconds) problems.push('RAMPART_SESSION_IDLE_TTL_S must not exceed RAMPART_SESSION_ABSOLUTE_TTL_S');
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(identity.serviceUser)) problems.push('RAMPART_SERVICE_USER must be 1-64 characters of letters, digits, . _ -');
@@ -216,4 +220,18 @@ function loadTls(certFile: string | undefined, keyFile: string | undefined, prob
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1' || host === '[::1]') return true;
   return isIP(host) === 4 && host.startsWith('127.');
+}
+
+function parseRoles(text: string | undefined, problems: string[]): Roles {
+  if (text === undefined) return DEFAULT_ROLES;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    problems.push('RAMPART_ROLES is not valid JSON');
+    return DEFAULT_ROLES;
+  }
+  const found = roleProblems(parsed);
+  problems.push(...found);
+  return found.length === 0 ? (parsed as Roles) : DEFAULT_ROLES;
 }

@@ -65,6 +65,9 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'RAMPART_SESSION_ABSOLUTE_TTL_S', default: '43200', description: 'Cookie sessions end this long after login, however active (12 hours).', production: '' },
   { name: 'RAMPART_SERVICE_USER', default: 'metrics', description: 'User name of the service credential that HTTP Basic accepts on service endpoints (metrics).', production: '' },
   { name: 'RAMPART_SERVICE_PASSWORD', default: undefined, description: 'Password of the service credential (32+ random bytes, encoded). Unset: Basic is off. Never a user\'s password; refused over plain HTTP in production.', production: 'optional; 32+ bytes of entropy when set', secret: true, optional: true },
+  { name: 'RAMPART_ROLES', default: undefined, description: 'Role definitions as JSON, e.g. `{"admin":["admin:users",…],"user":["profile",…]}`. Unset: the built-in admin, user and readonly roles (see README). Must define `user`.', production: '' },
+  { name: 'RAMPART_ENUMERATION_LIMIT', default: '20', description: 'Owned-resource lookups answered 404 per principal per window before 429 and an `object_enumeration` event.', production: '' },
+  { name: 'RAMPART_ENUMERATION_WINDOW_S', default: '300', description: 'Window for the enumeration count, in seconds.', production: '' },
   { name: 'RAMPART_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.', production: '' },
   { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish after SIGTERM/SIGINT.', production: '' },
 ];

@@ -37,13 +37,19 @@ const TOO_MANY = (retryAfter: number): HttpProblem =>
     headers: { 'retry-after': String(retryAfter) },
   });
 
-/** Counts the request; sets the headers; returns the 429 problem when over the limit. */
-export async function countRequest(store: KeyValueStore, rule: CompiledRateLimit, clientIp: string, reply: FastifyReply): Promise<HttpProblem | undefined> {
+export interface Refusal {
+  problem: HttpProblem;
+  /** The first refusal in this window: the one worth reporting. */
+  first: boolean;
+}
+
+/** Counts the request; sets the headers; returns the 429 refusal when over the limit. */
+export async function countRequest(store: KeyValueStore, rule: CompiledRateLimit, clientIp: string, reply: FastifyReply): Promise<Refusal | undefined> {
   const { count, resetInMs } = await store.hit(rule.keyPrefix + clientKey(clientIp), rule.windowMs);
   const secondsLeft = Math.max(1, Math.ceil(resetInMs / 1000));
   reply.header('ratelimit-policy', rule.policyHeader);
   reply.header('ratelimit', `"${rule.name}";r=${Math.max(0, rule.limit - count)};t=${secondsLeft}`);
-  return count > rule.limit ? TOO_MANY(secondsLeft) : undefined;
+  return count > rule.limit ? { problem: TOO_MANY(secondsLeft), first: count === rule.limit + 1 } : undefined;
 }
 
 /**

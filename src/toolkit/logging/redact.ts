@@ -7,6 +7,13 @@ export const REDACTED = '[redacted]';
 const SENSITIVE_KEY = /pass(word|phrase)?|pwd|token|secret|(^|[^a-z])key|[a-z]key$|apikey|api_key|authorization|cookie|credential|session|signature|csrf/i;
 const SENSITIVE_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-csrf-token']);
 
+/** Credential-shaped values, whatever field they sit in: our API keys, JWTs, Bearer/Basic headers. */
+const CREDENTIAL_VALUE = /rmp_[0-9A-Za-z]{12}_[0-9A-Za-z]{49}|eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*|\b(?:Bearer|Basic|ApiKey) +[\w.~+/=-]{8,}/g;
+
+export function scrubValue(value: string): string {
+  return value.replace(CREDENTIAL_VALUE, REDACTED);
+}
+
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_HEADERS.has(key.toLowerCase()) || SENSITIVE_KEY.test(key);
 }
@@ -24,13 +31,14 @@ export function scrubUrl(url: string): string {
     } catch {
       return `${name}=${REDACTED}`;
     }
-    return eq !== -1 && isSensitiveKey(decoded) ? `${name}=${REDACTED}` : pair;
+    return eq !== -1 && isSensitiveKey(decoded) ? `${name}=${REDACTED}` : scrubValue(pair);
   });
   return `${url.slice(0, q)}?${pairs.join('&')}`;
 }
 
 /** Deep copy with sensitive keys replaced; bounded in depth and breadth, cycle-safe. */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return scrubValue(value);
   if (typeof value !== 'object' || value === null) return value;
   if (depth > 8) return '[too deep]';
   if (seen.has(value)) return '[cycle]';
@@ -45,7 +53,7 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
 }
 
 function redactError(error: Error, depth: number, seen: WeakSet<object>): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: error.name, message: error.message, stack: error.stack };
+  const out: Record<string, unknown> = { type: error.name, message: scrubValue(error.message), stack: error.stack === undefined ? undefined : scrubValue(error.stack) };
   const code = (error as { code?: unknown }).code;
   if (code !== undefined) out.code = code;
   if (error.cause !== undefined) out.cause = redact(error.cause, depth + 1, seen);

@@ -17,6 +17,10 @@ import { requestIdFor } from '../logging/request-id.ts';
 import { RouteDeclarationError, routeProblems } from '../policy/boot-check.ts';
 import { createPolicyHook } from '../policy/enforce.ts';
 import { isPublicPolicy } from '../policy/types.ts';
+import { createDeprecationHook } from '../policy/deprecation.ts';
+import type { SecurityEventReporter } from '../policy/events.ts';
+import { describeRoute, type RouteInfo } from '../policy/inventory.ts';
+import { createOwnershipHooks } from '../policy/ownership.ts';
 import { createMemoryStore, type KeyValueStore } from '../stores/index.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createEdge } from './edge.ts';
@@ -66,6 +70,7 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   late.log = fastify.log;
 
   fastify.decorateRequest('principal', null);
+  fastify.decorateRequest('owner', null);
   fastify.decorateRequest('client', null as unknown as FastifyRequest['client']);
   fastify.setValidatorCompiler(createValidatorCompiler());
   fastify.setErrorHandler(errorHandler);
@@ -113,11 +118,16 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   fastify.addHook('onRequest', async (request, reply) => {
     if (!request.is404) return;
     const refusal = await countRequest(store, defaultLimit, request.client.ip, reply);
-    throw refusal ?? NOT_FOUND;
+    if (refusal?.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: 'default', route: null } });
+    throw refusal?.problem ?? NOT_FOUND;
   });
 
   const declarationProblems: string[] = [];
   const seen = new Set<string>();
+  const inventory: RouteInfo[] = [];
+  const report: SecurityEventReporter = (event) => {
+    options.onSecurityEvent?.(event);
+  };
   fastify.addHook('onRoute', (route) => {
     const found = routeProblems(route);
     // Fastify derives a HEAD route from each GET: check it (it must be protected the same
@@ -126,13 +136,26 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     seen.add(`${String(route.method)} ${route.url}`);
     if (!derivedHead) declarationProblems.push(...found);
     if (found.length > 0 || route.policy === undefined) return;
-    const limit = route.policy.rateLimit ? compileRateLimit(route.policy.rateLimit) : defaultLimit;
-    const hooks: Hook[] = [markOwn(rateLimitHook(store, limit))];
-    if (!isPublicPolicy(route.policy)) hooks.push(markOwn(createPolicyHook(route.policy, options.authenticators)));
+    const policy = route.policy;
+    const name = `${String(route.method)} ${route.url}`;
+    const limit = policy.rateLimit ? compileRateLimit(policy.rateLimit) : defaultLimit;
+    const hooks: Hook[] = [markOwn(rateLimitHook(store, limit, report))];
+    if (policy.deprecated) hooks.push(markOwn(createDeprecationHook(policy.deprecated, name)));
+    if (!isPublicPolicy(policy)) {
+      hooks.push(markOwn(createPolicyHook(policy, options.authenticators)));
+      if (policy.owner) {
+        const ownership = createOwnershipHooks(policy.owner, name, store, options.enumeration, report);
+        hooks.push(markOwn(ownership.onRequest));
+        const theirResponseHooks = toArray(route.onResponse).filter((hook) => !(OWN_HOOK in hook));
+        route.onResponse = [markOwn(ownership.onResponse), ...theirResponseHooks];
+      }
+    }
     // The derived HEAD route may arrive with the GET's hooks already in place: never twice.
     const theirs = toArray(route.onRequest).filter((hook) => !(OWN_HOOK in hook));
     route.onRequest = [...hooks, ...theirs];
+    if (!derivedHead && route.method !== 'HEAD') inventory.push(describeRoute(String(route.method), route.url, policy, { name: limit.name, limit: limit.limit, windowSeconds: limit.windowMs / 1000 }));
   });
+  fastify.decorate('routeInventory', () => [...inventory].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)));
   fastify.addHook('onReady', (done) => {
     done(declarationProblems.length > 0 ? new RouteDeclarationError(declarationProblems) : undefined);
   });
@@ -144,10 +167,14 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   return fastify;
 }
 
-function rateLimitHook(store: KeyValueStore, limit: CompiledRateLimit): Hook {
+function rateLimitHook(store: KeyValueStore, limit: CompiledRateLimit, report: SecurityEventReporter): Hook {
   return async function rateLimit(request, reply) {
     const refusal = await countRequest(store, limit, request.client.ip, reply);
-    if (refusal) throw refusal;
+    if (refusal) {
+      // One event per client and window (the first refusal), not one per refused request.
+      if (refusal.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: limit.name, route: request.routeOptions.url ?? null } });
+      throw refusal.problem;
+    }
   };
 }
 

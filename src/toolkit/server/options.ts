@@ -5,6 +5,8 @@ import type { KeyValueStore } from '../stores/index.ts';
 import type { Authenticator } from '../policy/principal.ts';
 import { parseProxyList } from './proxy.ts';
 import { checkOrigins } from '../cors/origins.ts';
+import type { SecurityEventReporter } from '../policy/events.ts';
+import type { EnumerationLimit } from '../policy/ownership.ts';
 
 export type Mode = 'development' | 'production';
 
@@ -46,9 +48,14 @@ export interface ServerOptions {
   keyValueStore: KeyValueStore | undefined;
   /** Turn credentials into a principal; tried in order. The identity issues add the real ones. */
   authenticators: Authenticator[];
+  /** Owned-resource 404s per principal per window before 429 (object enumeration). */
+  enumeration: EnumerationLimit;
+  /** Where toolkit layers report security events (rate limiting, enumeration). */
+  onSecurityEvent: SecurityEventReporter | undefined;
 }
 
-export type ServerOptionsInput = Partial<Omit<ServerOptions, 'limits' | 'rateLimit' | 'cors'>> & {
+export type ServerOptionsInput = Partial<Omit<ServerOptions, 'limits' | 'rateLimit' | 'cors' | 'enumeration'>> & {
+  enumeration?: Partial<EnumerationLimit>;
   limits?: Partial<Limits>;
   rateLimit?: Partial<RateLimitDefaults>;
   cors?: Partial<ServerOptions['cors']>;
@@ -83,6 +90,8 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     logDestination: input.logDestination,
     keyValueStore: input.keyValueStore,
     authenticators: input.authenticators ?? [],
+    enumeration: { limit: 20, windowSeconds: 300, ...input.enumeration },
+    onSecurityEvent: input.onSecurityEvent,
   };
 }
 
@@ -103,7 +112,7 @@ export function checkServerOptions(options: ServerOptions): string[] {
     const allowZero = name === 'maxEventLoopDelayMs';
     if (!Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) problems.push(`limit ${name} must be a positive integer, not ${value}`);
   }
-  for (const [name, value] of Object.entries(options.rateLimit)) {
+  for (const [name, value] of Object.entries({ ...options.rateLimit, enumerationLimit: options.enumeration.limit, enumerationWindowSeconds: options.enumeration.windowSeconds })) {
     if (!Number.isSafeInteger(value) || value < 1) problems.push(`rate limit ${name} must be a positive integer, not ${value}`);
   }
   if (options.mode === 'production') {

@@ -17,7 +17,7 @@ import { deriveKey } from '../../crypto/derive.ts';
 import { HttpProblem } from '../../errors/problem.ts';
 import type { SecurityEvents } from '../../events/index.ts';
 import type { Principal } from '../../policy/principal.ts';
-import { scopesOf } from '../roles.ts';
+import { DEFAULT_ROLES, scopesOf, type Roles } from '../roles.ts';
 import type { IdentityTables } from '../schema.ts';
 import { API_KEY_ID_PATTERN, generateApiKey, parseApiKey } from './format.ts';
 
@@ -28,6 +28,8 @@ export interface ApiKeyServiceOptions {
   logger: FastifyBaseLogger;
   /** Keys one user may hold (not deleted, expired ones included). Default 100. */
   maxKeysPerUser?: number;
+  /** Role → scopes (the configured role definitions). */
+  roles?: Roles;
   now?: () => number;
 }
 
@@ -224,7 +226,7 @@ export function createApiKeys(options: ApiKeyServiceOptions): ApiKeys {
       if (row.disabled !== 0) return undefined;
 
       // The key's scopes, narrowed to what the owner's role holds now (never widened).
-      const roleScopes = scopesOf(row.role);
+      const roleScopes = scopesOf(row.role, options.roles ?? DEFAULT_ROLES);
       const scopes = Object.freeze(row.scope.split(' ').filter((s) => s !== '' && roleScopes.includes(s)));
       const principal: Principal = Object.freeze({
         id: row.user_id,

@@ -1,0 +1,10 @@
+// How toolkit layers report security events (rate-limit refusals, enumeration) without
+// depending on where events are stored: the application passes a reporter to createServer.
+export interface ToolkitSecurityEvent {
+  type: 'object_enumeration' | 'rate_limited' | 'access_denied';
+  principalId: string | null;
+  clientIp: string | null;
+  detail?: Record<string, string | number | boolean | null>;
+}
+
+export type SecurityEventReporter = (event: ToolkitSecurityEvent) => void;
