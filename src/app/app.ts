@@ -19,6 +19,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { userRoutes } from './routes/users.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { moneyRoutes } from './routes/money.ts';
 
 export interface BuildOverrides {
   /** Extra server options, e.g. a log destination in tests. */
@@ -71,6 +72,7 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     userRoutes(app, identity, config.identity.registration);
     apiKeyRoutes(app, identity);
     adminRoutes(app, identity);
+    moneyRoutes(app, database, identity, config);
     return { app, identity, database };
   } catch (error) {
     await keyValueStore.close();

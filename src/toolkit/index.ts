@@ -9,7 +9,7 @@ export type { Limits, Mode, RateLimitDefaults, ServerOptions, ServerOptionsInput
 export type { ClientInfo } from './server/proxy.ts';
 
 export { loadConfig } from './config/load.ts';
-export type { RampartConfig } from './config/load.ts';
+export type { RampartConfig, IdentitySettings } from './config/load.ts';
 export { ConfigError } from './config/config-error.ts';
 export { SETTINGS, settingsMarkdown } from './config/settings.ts';
 export { isPlaceholderSecret } from './config/placeholders.ts';

@@ -66,7 +66,7 @@ describe('production refuses to boot when misconfigured', () => {
   test('production refuses to start before `rampart migrate`, then boots', () => {
     const result = runCli(['serve'], production);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /pending migration\(s\) \(0001_identity, 0002_api_keys\); run `rampart migrate` first/);
+    assert.match(result.stderr, /pending migration\(s\) \(0001_identity, 0002_api_keys[^)]*\); run `rampart migrate` first/);
     assert.equal(runCli(['migrate'], production).status, 0);
   });
 

@@ -2,5 +2,9 @@
 // then the service's own. Written with Kysely's schema builder so they run unchanged on
 // node:sqlite and PostgreSQL.
 import { identityMigrations, type Migration } from '../../toolkit/index.ts';
+import { money } from './0101_money.ts';
 
-export const migrations: Record<string, Migration> = { ...identityMigrations };
+export const migrations: Record<string, Migration> = {
+  ...identityMigrations,
+  '0101_money': money,
+};

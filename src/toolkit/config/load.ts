@@ -26,6 +26,8 @@ export interface RampartConfig {
   shutdownTimeoutMs: number;
   server: ServerOptions;
   identity: IdentitySettings;
+  /** Settings of the reference service's own features. */
+  service: { transferDailyAmount: number; transferDailyCount: number };
 }
 
 export interface IdentitySettings {
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     },
     logLevel: read('RAMPART_LOG_LEVEL') ?? 'info',
     enumeration: { limit: int('RAMPART_ENUMERATION_LIMIT', 1), windowSeconds: int('RAMPART_ENUMERATION_WINDOW_S', 1) },
+    rateLimitOverrides: parseOverrides(list('RAMPART_RATE_LIMIT_OVERRIDES'), problems),
   });
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(server.logLevel)) {
     problems.push(`RAMPART_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -172,6 +175,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     shutdownTimeoutMs: int('RAMPART_SHUTDOWN_TIMEOUT_MS', 0),
     server,
     identity,
+    service: { transferDailyAmount: int('RAMPART_TRANSFER_DAILY_AMOUNT', 1), transferDailyCount: int('RAMPART_TRANSFER_DAILY_COUNT', 1) },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -234,4 +238,17 @@ function parseRoles(text: string | undefined, problems: string[]): Roles {
   const found = roleProblems(parsed);
   problems.push(...found);
   return found.length === 0 ? (parsed as Roles) : DEFAULT_ROLES;
+}
+
+function parseOverrides(entries: string[], problems: string[]): Record<string, { limit: number; windowSeconds: number }> {
+  const overrides: Record<string, { limit: number; windowSeconds: number }> = {};
+  for (const entry of entries) {
+    const match = /^([a-z][a-z0-9_-]{0,31})=(\d{1,9})\/(\d{1,7})$/.exec(entry);
+    if (match === null || Number(match[2]) < 1 || Number(match[3]) < 1) {
+      problems.push(`RAMPART_RATE_LIMIT_OVERRIDES: "${entry.slice(0, 60)}" must look like name=limit/windowSeconds, e.g. transfers=600/60`);
+      continue;
+    }
+    overrides[match[1]!] = { limit: Number(match[2]), windowSeconds: Number(match[3]) };
+  }
+  return overrides;
 }

@@ -46,6 +46,7 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'RAMPART_MAX_EVENT_LOOP_DELAY_MS', default: '1000', description: 'Shed load with 503 + Retry-After while the event loop lags more than this (0 turns it off).', production: '' },
   { name: 'RAMPART_RATE_LIMIT', default: '100', description: 'Requests per client per window for routes without their own limit (unknown routes included).', production: '' },
   { name: 'RAMPART_RATE_LIMIT_WINDOW_S', default: '60', description: 'Rate-limit window in seconds.', production: '' },
+  { name: 'RAMPART_RATE_LIMIT_OVERRIDES', default: '', description: 'Override named route limits: `name=limit/windowSeconds`, comma-separated (e.g. `transfers=600/60,token=100/60`). `rampart routes` lists the names.', production: '' },
   { name: 'RAMPART_RATE_LIMIT_MAX_CLIENTS', default: '100000', description: 'Most client counters kept in memory (oldest evicted first), so address spraying cannot grow memory.', production: '' },
   { name: 'RAMPART_JWT_ALG', default: 'EdDSA', description: 'Access-token signature: `EdDSA` (Ed25519, keys in the database, public keys at /.well-known/jwks.json) or `HS256`.', production: '' },
   { name: 'RAMPART_JWT_ISSUER', default: 'rampart', description: 'The `iss` of access tokens, checked on every request.', production: 'your API\'s URL is a good choice' },
@@ -68,6 +69,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'RAMPART_ROLES', default: undefined, description: 'Role definitions as JSON, e.g. `{"admin":["admin:users",…],"user":["profile",…]}`. Unset: the built-in admin, user and readonly roles (see README). Must define `user`.', production: '' },
   { name: 'RAMPART_ENUMERATION_LIMIT', default: '20', description: 'Owned-resource lookups answered 404 per principal per window before 429 and an `object_enumeration` event.', production: '' },
   { name: 'RAMPART_ENUMERATION_WINDOW_S', default: '300', description: 'Window for the enumeration count, in seconds.', production: '' },
+  { name: 'RAMPART_TRANSFER_DAILY_AMOUNT', default: '1000000', description: 'Reference service: most money one user may transfer per UTC day, in minor units (cents).', production: '' },
+  { name: 'RAMPART_TRANSFER_DAILY_COUNT', default: '50', description: 'Reference service: most transfers one user may make per UTC day.', production: '' },
   { name: 'RAMPART_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.', production: '' },
   { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish after SIGTERM/SIGINT.', production: '' },
 ];

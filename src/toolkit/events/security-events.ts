@@ -13,7 +13,7 @@ export const SECURITY_EVENT_TYPES = [
   'refresh_token_reuse', 'token_revoked', 'logout', 'password_changed', 'user_created',
   'user_disabled', 'user_enabled', 'signing_key_rotated', 'access_denied', 'rate_limited',
   'api_key_created', 'api_key_deleted', 'api_key_rejected', 'session_created', 'session_ended',
-  'csrf_rejected', 'role_changed', 'object_enumeration', 'admin_action',
+  'csrf_rejected', 'role_changed', 'object_enumeration', 'admin_action', 'quota_exceeded',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];

@@ -138,7 +138,8 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     if (found.length > 0 || route.policy === undefined) return;
     const policy = route.policy;
     const name = `${String(route.method)} ${route.url}`;
-    const limit = policy.rateLimit ? compileRateLimit(policy.rateLimit) : defaultLimit;
+    const override = policy.rateLimit ? options.rateLimitOverrides[policy.rateLimit.name] : undefined;
+    const limit = policy.rateLimit ? compileRateLimit({ ...policy.rateLimit, ...override }) : defaultLimit;
     const hooks: Hook[] = [markOwn(rateLimitHook(store, limit, report))];
     if (policy.deprecated) hooks.push(markOwn(createDeprecationHook(policy.deprecated, name)));
     if (!isPublicPolicy(policy)) {

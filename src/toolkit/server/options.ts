@@ -41,6 +41,8 @@ export interface ServerOptions {
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
   limits: Limits;
   rateLimit: RateLimitDefaults;
+  /** Operator overrides of named route limits (e.g. raise `transfers` for a load test). */
+  rateLimitOverrides: Record<string, { limit: number; windowSeconds: number }>;
   logLevel: string;
   /** Where log lines go (defaults to stdout); tests pass a stream to read them back. */
   logDestination: DestinationStream | undefined;
@@ -86,6 +88,7 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     tls: input.tls,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...input.rateLimit },
+    rateLimitOverrides: input.rateLimitOverrides ?? {},
     logLevel: input.logLevel ?? 'info',
     logDestination: input.logDestination,
     keyValueStore: input.keyValueStore,
