@@ -1,7 +1,7 @@
 // Identity: the password grant, refresh rotation, revocation, logout, password changes and
 // account state, each recording its security event. Failures that could reveal whether an
 // account exists are answered identically and cost the same time.
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { HttpProblem } from '../errors/problem.ts';
 import { createSecurityEvents, type SecurityEvents } from '../events/index.ts';
@@ -10,14 +10,17 @@ import type { Database, KeyValueStore } from '../stores/index.ts';
 import { createApiKeyAuthenticator, createApiKeys, type ApiKeys } from './api-keys/index.ts';
 import { createAccessTokens, INVALID_TOKEN, type AccessTokens } from './jwt/access-tokens.ts';
 import { openKeyring, type Keyring, type SigningAlgorithm } from './jwt/keyring.ts';
-import { BAD_CREDENTIALS, BAD_REFRESH_TOKEN, OAuthError } from './oauth-error.ts';
+import { BAD_REFRESH_TOKEN, OAuthError } from './oauth-error.ts';
 import { checkPasswordPolicy, createPasswordHasher, type PasswordHasher } from './passwords/index.ts';
 import { createRefreshTokens, type RefreshTokens } from './refresh-tokens.ts';
 import { DEFAULT_ROLES, grantScopes, isRole, scopesOf as scopesIn, type Roles } from './roles.ts';
 import type { IdentityTables, UsersTable } from './schema.ts';
 import { createLoginThrottle, type LoginThrottle, type ThrottleRule } from './throttle.ts';
-import { createUsers, normalizeUsername, USERNAME_PATTERN, type NewUser, type Users } from './users.ts';
-import { clearedSessionCookie, createSessions, CSRF_REJECTED, hasSessionCookie, isSameOrigin, isUnsafe, readSessionId, type Session, type Sessions } from './sessions/index.ts';
+import { createUsers, type NewUser, type Users } from './users.ts';
+import { createSessions, type Session, type Sessions } from './sessions/index.ts';
+import { createBearerAuthenticator, createSessionAuthenticator } from './authenticators.ts';
+import { createPasswordLogin } from './password-login.ts';
+import { createUserState } from './user-state.ts';
 
 export interface IdentityOptions {
   database: Database<unknown>;
@@ -82,8 +85,6 @@ export interface Identity {
   roles: Roles;
 }
 
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/;
-
 export async function createIdentity(options: IdentityOptions): Promise<Identity> {
   const db = options.database.db as unknown as Kysely<IdentityTables>;
   const now = options.now ?? Date.now;
@@ -108,97 +109,10 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: refreshToken, scope };
   }
 
-  /** Only names that could be usernames are recorded: people type passwords into the wrong field. */
-  const attempted = (username: string): string => {
-    const normal = normalizeUsername(username);
-    return USERNAME_PATTERN.test(normal) ? normal : '(not a username)';
-  };
-
-  // Disabled-user check on every request, from the database: a cache of at most one second
-  // per user bounds the cost; disables through the API also revoke at once via the store.
-  const userState = new Map<string, { disabled: boolean; role: string; at: number }>();
-  async function activeRole(userId: string): Promise<string | undefined> {
-    const t = now();
-    let state = userState.get(userId);
-    if (state === undefined || t - state.at > 1000) {
-      const row = await db.selectFrom('users').select(['disabled', 'role']).where('id', '=', userId).executeTakeFirst();
-      state = { disabled: row === undefined || row.disabled !== 0, role: row?.role ?? '', at: t };
-      if (userState.size >= 10_000) userState.delete(userState.keys().next().value!);
-      userState.set(userId, state);
-    }
-    return state.disabled ? undefined : state.role;
-  }
-
-  const authenticator: Authenticator = {
-    challenge: 'Bearer',
-    async authenticate(request: FastifyRequest) {
-      const header = request.headers.authorization;
-      if (header === undefined) return undefined;
-      const match = BEARER.exec(header);
-      if (match === null) {
-        if (/^bearer(\s|$)/i.test(header)) throw INVALID_TOKEN;
-        return undefined;
-      }
-      const claims = await tokens.verify(match[1]!);
-      const role = await activeRole(claims.sub);
-      if (role === undefined) throw INVALID_TOKEN;
-      // Effective scopes: the token's, narrowed to what the role holds now (never widened).
-      const roleScopes = scopesOf(role);
-      const scopes = claims.scope.split(' ').filter((s) => s !== '' && roleScopes.includes(s));
-      return { id: claims.sub, roles: [role], scopes, method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp } };
-    },
-  };
-
-  async function checkPassword(username: string, password: string, clientIp: string): Promise<UsersTable> {
-    try {
-      await throttle.check(username, clientIp);
-    } catch (error) {
-      await events.record({ type: 'login_throttled', clientIp, detail: { username: attempted(username) } });
-      throw error;
-    }
-    const user = await users.findByUsername(username);
-    const valid = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.password_hash, password);
-    if (user === undefined || !valid || user.disabled !== 0) {
-      const { locked } = await throttle.fail(username, clientIp);
-      await events.record({ type: 'login_failed', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
-      if (locked) await events.record({ type: 'account_locked', principalId: user?.id ?? null, clientIp, detail: { username: attempted(username) } });
-      throw BAD_CREDENTIALS();
-    }
-    await throttle.succeed(username);
-    if (hasher.needsRehash(user.password_hash)) await users.setPasswordHash(user.id, await hasher.hash(password));
-    return user;
-  }
-
-  const sessionInvalid = new HttpProblem(401, {
-    slug: 'session-invalid',
-    title: 'Session ended',
-    detail: 'The session is unknown, timed out or ended. Log in again.',
-    headers: { 'set-cookie': clearedSessionCookie(), 'www-authenticate': 'Bearer' },
-  });
-
-  const sessionAuthenticator: Authenticator = {
-    challenge: '',
-    async authenticate(request: FastifyRequest) {
-      const id = readSessionId(request.headers.cookie);
-      if (id === undefined) {
-        if (hasSessionCookie(request.headers.cookie)) throw sessionInvalid;
-        return undefined;
-      }
-      const session = await sessions.get(id);
-      const role = session === undefined ? undefined : await activeRole(session.userId);
-      if (session === undefined || role === undefined) throw sessionInvalid;
-      if (isUnsafe(request.method)) {
-        const token = request.headers['x-csrf-token'];
-        if (!isSameOrigin(request) || !sessions.csrfMatches(session, typeof token === 'string' ? token : undefined)) {
-          await events.record({ type: 'csrf_rejected', principalId: session.userId, clientIp: request.client.ip, detail: { method: request.method } });
-          throw CSRF_REJECTED;
-        }
-      }
-      const roleScopes = scopesOf(role);
-      const scopes = session.scope.split(' ').filter((s) => s !== '' && roleScopes.includes(s));
-      return { id: session.userId, roles: [role], scopes, method: 'session', credential: { id: session.handle, expiresAt: Math.floor(session.expiresAt / 1000) } };
-    },
-  };
+  const userState = createUserState(db, now);
+  const authenticator = createBearerAuthenticator(tokens, userState, scopesOf);
+  const sessionAuthenticator = createSessionAuthenticator(sessions, userState, scopesOf, events);
+  const checkPassword = createPasswordLogin({ users, hasher, throttle, events });
 
   return {
     users, tokens, refresh, keyring, events, throttle, hasher, authenticator, sessionAuthenticator, sessions,
@@ -303,7 +217,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       const before = await users.findById(userId);
       if (before === undefined) return undefined;
       await users.setRole(userId, role);
-      userState.delete(userId);
+      userState.forget(userId);
       apiKeys.forgetUser(userId);
       await events.record({ type: 'role_changed', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId, from: before.role, to: role } });
       return { ...before, role };
@@ -312,7 +226,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     async setDisabled(userId, disabled, actor) {
       const changed = await users.setDisabled(userId, disabled);
       if (!changed) return false;
-      userState.delete(userId);
+      userState.forget(userId);
       apiKeys.forgetUser(userId);
       if (disabled) {
         await refresh.revokeAllFor(userId);
