@@ -2,6 +2,7 @@
 // server with every default layer, then routes. server.ts-style concerns (listening,
 // signals) live in the CLI's serve command.
 import {
+  createMetrics,
   createServer,
   openDatabase,
   openKeyValueStore,
@@ -20,6 +21,10 @@ import { healthRoutes } from './routes/health.ts';
 import { userRoutes } from './routes/users.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { moneyRoutes } from './routes/money.ts';
+import { productRoutes } from './routes/products.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 
 export interface BuildOverrides {
   /** Extra server options, e.g. a log destination in tests. */
@@ -46,9 +51,11 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     // The identity needs the server's logger and the server needs the identity's
     // authenticator: the authenticator is bound once both exist.
     const late: { identity?: Identity } = {};
+    const metrics = createMetrics();
     const app = await createServer({
       ...config.server,
       keyValueStore,
+      metrics,
       authenticators: [
         { challenge: 'Bearer', authenticate: (request) => late.identity!.authenticator.authenticate(request) },
         { challenge: 'ApiKey', authenticate: (request) => late.identity!.apiKeyAuthenticator.authenticate(request) },
@@ -67,11 +74,15 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     });
     const identity = await openIdentity(config, database, keyValueStore, app.log);
     late.identity = identity;
+    await docsRoutes(app, config);
     healthRoutes(app, database);
+    metricsRoutes(app, metrics, identity);
     authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 } });
     userRoutes(app, identity, config.identity.registration);
     apiKeyRoutes(app, identity);
     adminRoutes(app, identity);
+    productRoutes(app, database, identity);
+    orderRoutes(app, database);
     moneyRoutes(app, database, identity, config);
     return { app, identity, database };
   } catch (error) {

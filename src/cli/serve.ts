@@ -2,6 +2,7 @@
 // shut down gracefully on SIGTERM/SIGINT.
 import { Command } from 'commander';
 import { buildApp } from '../app/app.ts';
+import { formatSeeded, seed } from '../app/seed.ts';
 import { closeOnSignals, listen, loadConfig } from '../toolkit/index.ts';
 
 export function serveCommand(): Command {
@@ -9,7 +10,13 @@ export function serveCommand(): Command {
     .description('serve the reference API (configuration from the environment; see README)')
     .action(async () => {
       const config = loadConfig();
-      const { app } = await buildApp(config);
+      const service = await buildApp(config);
+      const { app } = service;
+      // First start in development: demo data, passwords once on this terminal (not the log).
+      if (config.mode === 'development') {
+        const seeded = await seed(service);
+        if (seeded !== undefined) process.stdout.write(formatSeeded(seeded));
+      }
       const listening = await listen(app, {
         host: config.host,
         port: config.port,

@@ -45,6 +45,11 @@ export { decodeSecret } from './config/secrets.ts';
 export { SECURITY_EVENT_TYPES } from './events/index.ts';
 export type { SecurityEvents, SecurityEventType, StoredSecurityEvent } from './events/index.ts';
 
+export { createMetrics, countSecurityEvents, metricsRoute, METRICS_SCOPE, DEFAULT_LATENCY_BUCKETS, UNMATCHED_ROUTE } from './metrics/index.ts';
+export type { Metrics, MetricsOptions, MetricsRouteOptions } from './metrics/index.ts';
+export { serveDocs, registerOpenApi } from './docs/index.ts';
+export type { DocsOptions, OpenApiOptions, CredentialScheme } from './docs/index.ts';
+
 export type { FastifyBaseLogger as FastifyBaseLoggerLike } from 'fastify';
 export { Type } from 'typebox';
 export type { Static, TSchema } from 'typebox';

@@ -2,9 +2,11 @@
 // then the service's own. Written with Kysely's schema builder so they run unchanged on
 // node:sqlite and PostgreSQL.
 import { identityMigrations, type Migration } from '../../toolkit/index.ts';
+import { catalog } from './0100_catalog.ts';
 import { money } from './0101_money.ts';
 
 export const migrations: Record<string, Migration> = {
   ...identityMigrations,
+  '0100_catalog': catalog,
   '0101_money': money,
 };

@@ -9,7 +9,7 @@ export const USER_SCOPES = [
 export type Roles = Readonly<Record<string, readonly string[]>>;
 
 export const DEFAULT_ROLES: Roles = Object.freeze({
-  admin: [...USER_SCOPES, 'products:write', 'admin:users', 'admin:events', 'admin:accounts', 'admin:routes', 'docs'],
+  admin: [...USER_SCOPES, 'products:write', 'admin:users', 'admin:events', 'admin:accounts', 'admin:routes', 'docs', 'metrics:read'],
   user: [...USER_SCOPES],
   readonly: ['profile', 'orders:read', 'accounts:read', 'files:read', 'webhooks:read'],
 });

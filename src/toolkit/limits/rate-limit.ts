@@ -3,7 +3,7 @@
 // `RateLimit: "default";r=57;t=41` on every limited response, 429 + Retry-After past it.
 import type { FastifyReply } from 'fastify';
 import { isIP } from 'node:net';
-import type { KeyValueStore } from '../stores/index.ts';
+import type { HitResult, KeyValueStore } from '../stores/index.ts';
 import type { RateLimitRule } from '../policy/types.ts';
 import { HttpProblem } from '../errors/problem.ts';
 
@@ -45,7 +45,15 @@ export interface Refusal {
 
 /** Counts the request; sets the headers; returns the 429 refusal when over the limit. */
 export async function countRequest(store: KeyValueStore, rule: CompiledRateLimit, clientIp: string, reply: FastifyReply): Promise<Refusal | undefined> {
-  const { count, resetInMs } = await store.hit(rule.keyPrefix + clientKey(clientIp), rule.windowMs);
+  return settle(await store.hit(rule.keyPrefix + clientKey(clientIp), rule.windowMs), rule, reply);
+}
+
+/** `countRequest` without a promise, for stores that can count synchronously. */
+export function countRequestSync(hitSync: NonNullable<KeyValueStore['hitSync']>, rule: CompiledRateLimit, clientIp: string, reply: FastifyReply): Refusal | undefined {
+  return settle(hitSync(rule.keyPrefix + clientKey(clientIp), rule.windowMs), rule, reply);
+}
+
+function settle({ count, resetInMs }: HitResult, rule: CompiledRateLimit, reply: FastifyReply): Refusal | undefined {
   const secondsLeft = Math.max(1, Math.ceil(resetInMs / 1000));
   reply.header('ratelimit-policy', rule.policyHeader);
   reply.header('ratelimit', `"${rule.name}";r=${Math.max(0, rule.limit - count)};t=${secondsLeft}`);

@@ -11,8 +11,12 @@ import { errorHandler, genericProblem, sendProblem } from '../errors/handler.ts'
 import { HttpProblem } from '../errors/problem.ts';
 import { parseJsonBody } from '../limits/json-body.ts';
 import { createLoadShedder } from '../limits/load-shedding.ts';
-import { compileRateLimit, countRequest, type CompiledRateLimit } from '../limits/rate-limit.ts';
-import { loggerOptions, logRequest } from '../logging/logger.ts';
+import { observeUnmatched, requestObserver } from '../metrics/hooks.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { compileRateLimit, countRequest, countRequestSync, type CompiledRateLimit, type Refusal } from '../limits/rate-limit.ts';
+import { createRequestLogger, loggerOptions } from '../logging/logger.ts';
+import { standardOutput } from '../logging/destination.ts';
+import { lazyChildLogger } from '../logging/lazy-child.ts';
 import { requestIdFor } from '../logging/request-id.ts';
 import { RouteDeclarationError, routeProblems } from '../policy/boot-check.ts';
 import { createPolicyHook } from '../policy/enforce.ts';
@@ -48,11 +52,14 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   if (problems.length > 0) throw new ConfigError(problems);
 
   const store = options.keyValueStore ?? createMemoryStore({ maxKeys: options.rateLimit.maxClients });
+  const stdout = standardOutput(options.mode === 'production');
+  const logRequest = createRequestLogger(options.logDestination ?? stdout.stream, options.logLevel);
   // The parser-level handler is created before the instance whose logger it uses.
   const late: { log?: FastifyBaseLogger } = {};
   const fastify = Fastify<Server, IncomingMessage, ServerResponse>({
     serverFactory: (handler) => createNodeServer(options, handler),
-    logger: options.logDestination ? { ...loggerOptions(options.logLevel), stream: options.logDestination } : loggerOptions(options.logLevel),
+    logger: { ...loggerOptions(options.logLevel), stream: options.logDestination ?? stdout.stream },
+    childLoggerFactory: lazyChildLogger,
     // One summary line per request is written in onResponse instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
@@ -83,17 +90,8 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     limits: options.limits,
     hostAllowed: createHostCheck(options.allowedHosts, options.mode === 'development'),
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const refusal = edge(request, reply);
-    if (refusal) done(refusal);
-    else done();
-  });
-
-  if (options.limits.maxEventLoopDelayMs > 0) {
-    const shedder = createLoadShedder(options.limits.maxEventLoopDelayMs, options.limits.loadSampleIntervalMs);
-    fastify.addHook('onRequest', (_request, _reply, done) => {
-      done(shedder.overloaded() ? OVERLOADED : undefined);
-    });
+  const shedder = options.limits.maxEventLoopDelayMs > 0 ? createLoadShedder(options.limits.maxEventLoopDelayMs, options.limits.loadSampleIntervalMs) : undefined;
+  if (shedder) {
     fastify.addHook('onReady', (done) => {
       shedder.reset();
       done();
@@ -103,23 +101,31 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
       done();
     });
   }
-
-  // Before the 404 answer below: preflights are OPTIONS requests that match no route.
   const cors = createCors(options.cors);
-  if (cors) {
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (!cors(request, reply)) done();
-    });
-  }
-
   const defaultLimit = compileRateLimit({ name: 'default', limit: options.rateLimit.limit, windowSeconds: options.rateLimit.windowSeconds });
-  // Matched routes count in their own route-level hook; unknown URLs count here, so URL
-  // guessing is limited like everything else, and are answered before any body is read.
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.is404) return;
-    const refusal = await countRequest(store, defaultLimit, request.client.ip, reply);
-    if (refusal?.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: 'default', route: null } });
-    throw refusal?.problem ?? NOT_FOUND;
+
+  // One hook for everything every request meets first — each Fastify hook has a cost of its
+  // own, and this runs on every request. In order: the edge (client, headers, cheap
+  // refusals), load shedding, CORS (which answers preflights: OPTIONS requests match no
+  // route), then unknown URLs: counted against the default limit, so URL guessing is limited
+  // like everything else, and answered 404 before any body is read. Matched routes count in
+  // their own route-level hook.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const refusal = edge(request, reply) ?? (shedder?.overloaded() === true ? OVERLOADED : undefined);
+    if (refusal) {
+      done(refusal);
+      return;
+    }
+    if (cors?.(request, reply) === true) return;
+    if (!request.is404) {
+      done();
+      return;
+    }
+    countRequest(store, defaultLimit, request.client.ip, reply).then((limited) => {
+      if (limited) options.metrics?.countRateLimitRefusal(defaultLimit.name);
+      if (limited?.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: 'default', route: null } });
+      done(limited?.problem ?? NOT_FOUND);
+    }, done);
   });
 
   const declarationProblems: string[] = [];
@@ -138,22 +144,30 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     if (found.length > 0 || route.policy === undefined) return;
     const policy = route.policy;
     const name = `${String(route.method)} ${route.url}`;
+    let ownershipResponse: OwnHook | undefined;
     const override = policy.rateLimit ? options.rateLimitOverrides[policy.rateLimit.name] : undefined;
     const limit = policy.rateLimit ? compileRateLimit({ ...policy.rateLimit, ...override }) : defaultLimit;
-    const hooks: Hook[] = [markOwn(rateLimitHook(store, limit, report))];
+    const hooks: OwnHook[] = [markOwn(rateLimitHook(store, limit, report, route.url, options.metrics))];
     if (policy.deprecated) hooks.push(markOwn(createDeprecationHook(policy.deprecated, name)));
     if (!isPublicPolicy(policy)) {
       hooks.push(markOwn(createPolicyHook(policy, options.authenticators)));
       if (policy.owner) {
         const ownership = createOwnershipHooks(policy.owner, name, store, options.enumeration, report);
         hooks.push(markOwn(ownership.onRequest));
-        const theirResponseHooks = toArray(route.onResponse).filter((hook) => !(OWN_HOOK in hook));
-        route.onResponse = [markOwn(ownership.onResponse), ...theirResponseHooks];
+        ownershipResponse = markOwn(ownership.onResponse);
       }
     }
     // The derived HEAD route may arrive with the GET's hooks already in place: never twice.
     const theirs = toArray(route.onRequest).filter((hook) => !(OWN_HOOK in hook));
     route.onRequest = [...hooks, ...theirs];
+    const pattern = route.url;
+    const logLine = markOwn((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      logRequest(request, reply, pattern);
+      done();
+    });
+    const observed = options.metrics ? [markOwn(requestObserver(options.metrics, pattern))] : [];
+    const theirResponses = toArray(route.onResponse).filter((hook) => !(OWN_HOOK in hook));
+    route.onResponse = [...(ownershipResponse ? [ownershipResponse] : []), ...theirResponses, ...observed, logLine];
     if (!derivedHead && route.method !== 'HEAD') inventory.push(describeRoute(String(route.method), route.url, policy, { name: limit.name, limit: limit.limit, windowSeconds: limit.windowMs / 1000 }));
   });
   fastify.decorate('routeInventory', () => [...inventory].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)));
@@ -161,27 +175,54 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     done(declarationProblems.length > 0 ? new RouteDeclarationError(declarationProblems) : undefined);
   });
 
-  fastify.addHook('onResponse', async (request, reply) => {
-    logRequest(request, reply);
+  // Matched routes log from their own onResponse hook (it knows the route pattern without
+  // the per-request cost of request.routeOptions); unmatched URLs log here.
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) {
+      logRequest(request, reply, null);
+      if (options.metrics) observeUnmatched(options.metrics, request, reply);
+    }
+    done();
   });
   if (!options.keyValueStore) fastify.addHook('onClose', () => store.close());
+  fastify.addHook('onClose', (_instance, done) => {
+    stdout.close();
+    done();
+  });
   return fastify;
 }
 
-function rateLimitHook(store: KeyValueStore, limit: CompiledRateLimit, report: SecurityEventReporter): Hook {
-  return async function rateLimit(request, reply) {
-    const refusal = await countRequest(store, limit, request.client.ip, reply);
-    if (refusal) {
-      // One event per client and window (the first refusal), not one per refused request.
-      if (refusal.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: limit.name, route: request.routeOptions.url ?? null } });
-      throw refusal.problem;
-    }
+function rateLimitHook(store: KeyValueStore, limit: CompiledRateLimit, report: SecurityEventReporter, route: string, metrics: Metrics | undefined): CallbackHook {
+  const refused = (request: FastifyRequest, refusal: Refusal | undefined): HttpProblem | undefined => {
+    if (refusal) metrics?.countRateLimitRefusal(limit.name);
+    // One event per client and window (the first refusal), not one per refused request.
+    if (refusal?.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: limit.name, route } });
+    return refusal?.problem;
+  };
+  const hitSync = store.hitSync?.bind(store);
+  if (hitSync) {
+    return function rateLimit(request, reply, done) {
+      let refusal: Refusal | undefined;
+      try {
+        refusal = countRequestSync(hitSync, limit, request.client.ip, reply);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done(refused(request, refusal));
+    };
+  }
+  return function rateLimit(request, reply, done) {
+    countRequest(store, limit, request.client.ip, reply).then((refusal) => done(refused(request, refusal)), done);
   };
 }
 
 const OWN_HOOK = Symbol('rampart.hook');
 
-function markOwn(hook: Hook): Hook {
+type CallbackHook = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void;
+type OwnHook = Hook | CallbackHook;
+
+function markOwn<T extends OwnHook>(hook: T): T {
   return Object.assign(hook, { [OWN_HOOK]: true });
 }
 

@@ -6,7 +6,9 @@ import { API_KEY_IN_QUERY, hasApiKeyInQuery, redactKeysInQuery } from '../auth/a
 import { API_SECURITY_HEADERS, HSTS_VALUE } from '../headers/security-headers.ts';
 import { genericProblem } from '../errors/handler.ts';
 import { HttpProblem } from '../errors/problem.ts';
-import { resolveClient, type ProxyTrust } from './proxy.ts';
+import { resolveClient, type ClientInfo, type ProxyTrust } from './proxy.ts';
+
+const DIRECT_CLIENT = Symbol('rampart.directClient');
 import type { Limits } from './options.ts';
 
 export interface EdgeOptions {
@@ -26,8 +28,14 @@ export function createEdge(options: EdgeOptions): (request: FastifyRequest, repl
   const { trust, limits, hostAllowed } = options;
   return function edge(request, reply) {
     const raw = request.raw;
-    const socket = raw.socket as typeof raw.socket & { encrypted?: boolean };
-    const client = resolveClient(socket.remoteAddress, socket.encrypted === true, raw.headers['x-forwarded-for'], raw.headers['x-forwarded-proto'], trust);
+    const socket = raw.socket as typeof raw.socket & { encrypted?: boolean; [DIRECT_CLIENT]?: ClientInfo };
+    // A peer that is not a trusted proxy is the client for the whole keep-alive connection:
+    // resolve it once per socket. Through a proxy, each request says who it is for.
+    let client = socket[DIRECT_CLIENT];
+    if (client === undefined) {
+      client = resolveClient(socket.remoteAddress, socket.encrypted === true, raw.headers['x-forwarded-for'], raw.headers['x-forwarded-proto'], trust);
+      if (!trust.isTrusted(socket.remoteAddress ?? '')) socket[DIRECT_CLIENT] = client;
+    }
     request.client = client;
 
     reply.headers(API_SECURITY_HEADERS);

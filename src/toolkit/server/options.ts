@@ -7,6 +7,7 @@ import { parseProxyList } from './proxy.ts';
 import { checkOrigins } from '../cors/origins.ts';
 import type { SecurityEventReporter } from '../policy/events.ts';
 import type { EnumerationLimit } from '../policy/ownership.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 
 export type Mode = 'development' | 'production';
 
@@ -54,6 +55,8 @@ export interface ServerOptions {
   enumeration: EnumerationLimit;
   /** Where toolkit layers report security events (rate limiting, enumeration). */
   onSecurityEvent: SecurityEventReporter | undefined;
+  /** Prometheus metrics fed by every response and rate-limit refusal; none when not given. */
+  metrics: Metrics | undefined;
 }
 
 export type ServerOptionsInput = Partial<Omit<ServerOptions, 'limits' | 'rateLimit' | 'cors' | 'enumeration'>> & {
@@ -95,6 +98,7 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     authenticators: input.authenticators ?? [],
     enumeration: { limit: 20, windowSeconds: 300, ...input.enumeration },
     onSecurityEvent: input.onSecurityEvent,
+    metrics: input.metrics,
   };
 }
 

@@ -87,6 +87,27 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     entries.set(key, { value, count, expiresAt });
   };
 
+  function hitNow(key: string, windowMs: number): HitResult {
+    const t = now();
+    const entry = live(key, t);
+    assertPositiveInteger(windowMs, 'windowMs');
+    if (entry === undefined) {
+      insert(key, undefined, 1, t + windowMs);
+      return { count: 1, resetInMs: windowMs };
+    }
+    if (entry.value !== undefined) {
+      // Like Redis INCR: a value that reads as an integer becomes a counter, keeping its TTL.
+      const n = Number(entry.value);
+      if (!INTEGER.test(entry.value) || !Number.isSafeInteger(n)) {
+        throw new StoreError('ERR_STORE_NOT_A_COUNTER', 'key holds a value that is not a counter');
+      }
+      entry.value = undefined;
+      entry.count = n;
+    }
+    entry.count++;
+    return { count: entry.count, resetInMs: Math.max(0, Math.ceil(entry.expiresAt - t)) };
+  }
+
   return {
     get size() {
       return entries.size;
@@ -96,25 +117,10 @@ export function createMemoryStore(options: MemoryStoreOptions): MemoryStore {
     },
 
     async hit(key, windowMs): Promise<HitResult> {
-      const t = now();
-      const entry = live(key, t);
-      assertPositiveInteger(windowMs, 'windowMs');
-      if (entry === undefined) {
-        insert(key, undefined, 1, t + windowMs);
-        return { count: 1, resetInMs: windowMs };
-      }
-      if (entry.value !== undefined) {
-        // Like Redis INCR: a value that reads as an integer becomes a counter, keeping its TTL.
-        const n = Number(entry.value);
-        if (!INTEGER.test(entry.value) || !Number.isSafeInteger(n)) {
-          throw new StoreError('ERR_STORE_NOT_A_COUNTER', 'key holds a value that is not a counter');
-        }
-        entry.value = undefined;
-        entry.count = n;
-      }
-      entry.count++;
-      return { count: entry.count, resetInMs: Math.max(0, Math.ceil(entry.expiresAt - t)) };
+      return hitNow(key, windowMs);
     },
+
+    hitSync: (key, windowMs) => hitNow(key, windowMs),
 
     async get(key) {
       const entry = live(key, now());

@@ -1,0 +1,34 @@
+// Opaque keyset cursors: the sort key of the last row of a page, as base64url JSON. Clients
+// only hand them back; anything that is not a cursor this API issued is a 400 problem.
+import { HttpProblem, RESOURCE_ID_PATTERN } from '../../toolkit/index.ts';
+
+export const BAD_CURSOR = new HttpProblem(400, { slug: 'invalid-cursor', title: 'Invalid cursor', detail: 'The cursor is not one this API issued.' });
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const ID = new RegExp(RESOURCE_ID_PATTERN);
+
+export interface Position<K extends string | number> {
+  key: K;
+  id: string;
+}
+
+export function encodeCursor(position: Position<string | number>): string {
+  return Buffer.from(JSON.stringify([position.key, position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, keyType: 'string'): Position<string>;
+export function decodeCursor(cursor: string, keyType: 'number'): Position<number>;
+export function decodeCursor(cursor: string, keyType: 'string' | 'number'): Position<string | number> {
+  if (!BASE64URL.test(cursor)) throw BAD_CURSOR;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw BAD_CURSOR;
+  }
+  if (!Array.isArray(value) || value.length !== 2) throw BAD_CURSOR;
+  const [key, id] = value as unknown[];
+  const keyOk = keyType === 'number' ? Number.isSafeInteger(key) : typeof key === 'string';
+  if (!keyOk || typeof id !== 'string' || !ID.test(id)) throw BAD_CURSOR;
+  return { key: key as string | number, id };
+}
