@@ -9,6 +9,7 @@ import {
   pendingMigrations,
   runMigrations,
   type Database,
+  type FieldKeyring,
   type RampartConfig,
   type RampartServer,
   type ServerOptionsInput,
@@ -25,18 +26,24 @@ import { productRoutes } from './routes/products.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { docsRoutes } from './routes/docs.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { fileRoutes } from './routes/files.ts';
+import { webhookFeature, type WebhookOverrides } from './webhooks/index.ts';
 
 export interface BuildOverrides {
   /** Extra server options, e.g. a log destination in tests. */
   server?: Partial<ServerOptionsInput>;
   /** An already open database (tests, or an embedding application); closed with the app. */
   database?: Database<unknown>;
+  /** Webhook dispatcher and limits, e.g. a short back-off in tests. */
+  webhooks?: WebhookOverrides;
 }
 
 export interface ReferenceService {
   app: RampartServer;
   identity: Identity;
   database: Database<unknown>;
+  /** Field encryption for the service's sealed columns (users' emails, webhook secrets…). */
+  fieldKeyring: FieldKeyring;
 }
 
 export async function buildApp(config: RampartConfig, overrides: BuildOverrides = {}): Promise<ReferenceService> {
@@ -84,7 +91,9 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     productRoutes(app, database, identity);
     orderRoutes(app, database);
     moneyRoutes(app, database, identity, config);
-    return { app, identity, database };
+    await fileRoutes(app, database, config, identity);
+    webhookFeature(app, database, identity.fieldKeyring, config, overrides.webhooks);
+    return { app, identity, database, fieldKeyring: identity.fieldKeyring };
   } catch (error) {
     await keyValueStore.close();
     await database.close();

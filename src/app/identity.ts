@@ -1,14 +1,22 @@
 // The reference service's identity: built from configuration with the toolkit's pieces.
-import { createBasicAuthenticator, createIdentity, decodeSecret, type Authenticator, type Database, type FastifyBaseLoggerLike, type Identity, type KeyValueStore, type RampartConfig } from '../toolkit/index.ts';
+import { createBasicAuthenticator, createIdentity, decodeSecret, openFieldKeyring, type Authenticator, type FieldKeyring, type Database, type FastifyBaseLoggerLike, type Identity, type KeyValueStore, type RampartConfig } from '../toolkit/index.ts';
 
-export function openIdentity(config: RampartConfig, database: Database<unknown>, store: KeyValueStore, logger: FastifyBaseLoggerLike): Promise<Identity> {
+const rootSecretOf = (config: RampartConfig): Buffer => decodeSecret(config.secrets.RAMPART_SECRET_KEY ?? '') ?? Buffer.alloc(0);
+
+/** The data keys that seal users' emails and the service's other encrypted columns. */
+export function openServiceFieldKeyring(config: RampartConfig, database: Database<unknown>): Promise<FieldKeyring> {
+  return openFieldKeyring({ database, rootSecret: rootSecretOf(config) });
+}
+
+export async function openIdentity(config: RampartConfig, database: Database<unknown>, store: KeyValueStore, logger: FastifyBaseLoggerLike): Promise<Identity> {
   const settings = config.identity;
   const window = settings.loginWindowSeconds;
   return createIdentity({
     database,
     store,
     logger,
-    rootSecret: decodeSecret(config.secrets.RAMPART_SECRET_KEY ?? '') ?? Buffer.alloc(0),
+    rootSecret: rootSecretOf(config),
+    fieldKeyring: await openServiceFieldKeyring(config, database),
     issuer: settings.issuer,
     audience: settings.audience,
     alg: settings.alg,

@@ -9,6 +9,7 @@ import { configCommand } from './config.ts';
 import { keysCommand, userCommand } from './user.ts';
 import { routesCommand } from './routes.ts';
 import { seedCommand } from './seed.ts';
+import { rotateKeysCommand } from './rotate-keys.ts';
 import { createAuditCommand } from '../audit/command.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(keysCommand());
   program.addCommand(routesCommand());
   program.addCommand(seedCommand());
+  program.addCommand(rotateKeysCommand());
   program.addCommand(createAuditCommand());
   // addCommand does not copy these settings to subcommands; usage errors must not exit early.
   const settle = (command: Command): void => {

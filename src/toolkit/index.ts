@@ -10,6 +10,7 @@ export type { ClientInfo } from './server/proxy.ts';
 
 export { loadConfig } from './config/load.ts';
 export type { RampartConfig, IdentitySettings } from './config/load.ts';
+export type { UploadSettings } from './config/load.ts';
 export { ConfigError } from './config/config-error.ts';
 export { SETTINGS, settingsMarkdown } from './config/settings.ts';
 export { isPlaceholderSecret } from './config/placeholders.ts';
@@ -41,6 +42,11 @@ export { DEFAULT_ROLES, scopesOf, grantScopes, isRole } from './auth/roles.ts';
 export type { Roles } from './auth/roles.ts';
 export { toPublicUser, normalizeUsername } from './auth/users.ts';
 export type { PublicUser } from './auth/users.ts';
+export { openFieldKeyring, FieldDecryptError } from './crypto/field-keyring.ts';
+export type { FieldCipher, FieldContext, FieldKeyring, FieldKeyringOptions, FieldDecryptErrorCode } from './crypto/field-keyring.ts';
+export { rotateFieldKeys } from './crypto/rotate-fields.ts';
+export type { EncryptedColumn, RotationCount, RotateOptions } from './crypto/rotate-fields.ts';
+export { identityEncryptedColumns } from './auth/users.ts';
 export { decodeSecret } from './config/secrets.ts';
 export { SECURITY_EVENT_TYPES } from './events/index.ts';
 export type { SecurityEvents, SecurityEventType, StoredSecurityEvent } from './events/index.ts';
@@ -64,3 +70,41 @@ export {
   StoreError,
 } from './stores/index.ts';
 export type { Database, DatabaseDialect, KeyValueStore, HitResult, Migration } from './stores/index.ts';
+
+export {
+  createUploads,
+  createSignatureScanner,
+  createClamdScanner,
+  signatureScanner,
+  parseSignatures,
+  sanitizeFilename,
+  contentDisposition,
+  extensionOf,
+  ScannerUnavailableError,
+  DEFAULT_ALLOWED_TYPES,
+  DEFAULT_SIGNATURE_FILE,
+  MAX_NAME_LENGTH,
+} from './uploads/index.ts';
+export type { Uploads, UploadOptions, ReceivedUpload, FileStorage, Scanner, ScanResult, Signature, AllowedType, ClamdScannerOptions } from './uploads/index.ts';
+
+export {
+  createOutboundClient,
+  checkAddress,
+  isLoopbackAddress,
+  checkUrl,
+  isLocalName,
+  systemResolver,
+  socketConnector,
+  OutboundError,
+  OutboundRefused,
+  expectContentType,
+  mediaType,
+  readJson,
+  IPV4_REFUSED,
+  IPV6_REFUSED,
+  signWebhook,
+  verifyWebhookSignature,
+  generateWebhookSecret,
+  WEBHOOK_SIGNATURE_HEADER,
+} from './outbound/index.ts';
+export type { OutboundClient, OutboundClientOptions, OutboundRequest, OutboundResponse, AddressVerdict, UrlPolicy, Resolver, Connector, ConnectTarget, ResolvedAddress, OutboundRefusalReason, OutboundFailureCode, Range, WebhookVerifyOptions } from './outbound/index.ts';

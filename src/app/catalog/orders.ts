@@ -3,6 +3,7 @@
 // quantity: id, owner, unit price and total from the product at the time, status `placed`.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { enqueueEvent } from '../webhooks/outbox.ts';
 import type { Position } from './cursor.ts';
 import type { CatalogTables, OrderStatus } from './tables.ts';
 
@@ -55,8 +56,14 @@ export function createOrders(db: Kysely<CatalogTables>, now: () => number = Date
         created_at: now(),
         cancelled_at: null,
       };
-      await db.insertInto('orders').values(row).execute();
-      return record(row);
+      const order = record(row);
+      // Outbox: the order and its webhook deliveries commit together.
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('orders').values(row).execute();
+        // The payload is the order as its owner sees it: JSON drops the undefined owner id.
+        await enqueueEvent(trx, ownerId, 'order.created', { ...order, ownerId: undefined }, row.created_at);
+      });
+      return order;
     },
 
     /** One page of the owner's orders, newest first, and whether more follow. */

@@ -4,9 +4,13 @@
 import { identityMigrations, type Migration } from '../../toolkit/index.ts';
 import { catalog } from './0100_catalog.ts';
 import { money } from './0101_money.ts';
+import { files } from './0102_files.ts';
+import { webhooks } from './0103_webhooks.ts';
 
 export const migrations: Record<string, Migration> = {
   ...identityMigrations,
   '0100_catalog': catalog,
   '0101_money': money,
+  '0102_files': files,
+  '0103_webhooks': webhooks,
 };

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { HttpProblem } from '../../toolkit/index.ts';
+import { enqueueEvent } from '../webhooks/outbox.ts';
 import { CURRENCY, type MoneyTables } from './tables.ts';
 
 export interface TransferRequest {
@@ -85,7 +86,10 @@ export function createTransfers(db: Kysely<MoneyTables>, quota: TransferQuota, n
           { id: randomUUID(), account_id: from.id, amount: -input.amount, kind: 'transfer_out', source_id: id, created_at: t },
           { id: randomUUID(), account_id: input.toAccountId, amount: input.amount, kind: 'transfer_in', source_id: id, created_at: t },
         ]).execute();
-        return { id, fromAccountId: from.id, toAccountId: input.toAccountId, amount: input.amount, currency: CURRENCY, reference: input.reference, createdAt: new Date(t).toISOString() };
+        const view = { id, fromAccountId: from.id, toAccountId: input.toAccountId, amount: input.amount, currency: CURRENCY, reference: input.reference, createdAt: new Date(t).toISOString() };
+        // Outbox: the initiator's webhooks hear of the transfer in the same transaction.
+        await enqueueEvent(trx, input.initiatorId, 'transfer.completed', view, t);
+        return view;
       });
     },
 

@@ -2,7 +2,8 @@
 // account state, each recording its security event. Failures that could reveal whether an
 // account exists are answered identically and cost the same time.
 import type { FastifyBaseLogger } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { openFieldKeyring, type FieldKeyring } from '../crypto/field-keyring.ts';
 import { HttpProblem } from '../errors/problem.ts';
 import { createSecurityEvents, type SecurityEvents } from '../events/index.ts';
 import type { Authenticator, Principal } from '../policy/principal.ts';
@@ -41,6 +42,8 @@ export interface IdentityOptions {
   /** Role → scopes; DEFAULT_ROLES when not given. */
   roles?: Roles;
   hasher?: PasswordHasher;
+  /** Seals users' emails (and anything else the app encrypts); opened from the database and rootSecret when not given. */
+  fieldKeyring?: FieldKeyring;
   now?: () => number;
 }
 
@@ -57,6 +60,8 @@ export interface Identity {
   tokens: AccessTokens;
   refresh: RefreshTokens;
   keyring: Keyring;
+  /** Field encryption at rest: users' emails, and the app's own sealed columns. */
+  fieldKeyring: FieldKeyring;
   events: SecurityEvents;
   throttle: LoginThrottle;
   hasher: PasswordHasher;
@@ -96,7 +101,19 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const throttle = createLoginThrottle({ store: options.store, account: options.throttle.account, address: options.throttle.address, now });
   const roles = options.roles ?? DEFAULT_ROLES;
   const scopesOf = (role: string): readonly string[] => scopesIn(role, roles);
-  const users = createUsers({ db, hasher, roles, now });
+  const fieldKeyring = options.fieldKeyring ?? (await openFieldKeyring({ database: options.database, rootSecret: options.rootSecret }));
+  const users = createUsers({ db, hasher, cipher: fieldKeyring, roles, now });
+  // Databases from before field encryption: no plaintext email survives the upgrade.
+  const sealed = await users.sealLegacyEmails();
+  if (sealed > 0) {
+    // SQLite keeps an updated row's old bytes in free space and in the WAL: rebuild the file
+    // and empty the WAL so the plaintext is really gone. (PostgreSQL: its VACUUM reclaims them.)
+    if (options.database.dialect === 'sqlite') {
+      await sql`vacuum`.execute(db);
+      await sql`pragma wal_checkpoint(truncate)`.execute(db);
+    }
+    options.logger.info({ sealed }, 'sealed plaintext emails left from before field encryption');
+  }
   const apiKeys = createApiKeys({ db, rootSecret: options.rootSecret, events, logger: options.logger, roles, now });
   const apiKeyAuthenticator = createApiKeyAuthenticator(apiKeys, { otherChallenges: ['Bearer'] });
   const sessions = createSessions({ store: options.store, idleTtlMs: options.sessions.idleTtlSeconds * 1000, absoluteTtlMs: options.sessions.absoluteTtlSeconds * 1000, now });
@@ -115,7 +132,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const checkPassword = createPasswordLogin({ users, hasher, throttle, events });
 
   return {
-    users, tokens, refresh, keyring, events, throttle, hasher, authenticator, sessionAuthenticator, sessions,
+    users, tokens, refresh, keyring, fieldKeyring, events, throttle, hasher, authenticator, sessionAuthenticator, sessions,
     clients: options.clients,
     apiKeys, apiKeyAuthenticator,
 

@@ -3,12 +3,19 @@
 // them back the same way.
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import type { DataKeysTable } from '../crypto/field-keyring.ts';
 
 export interface UsersTable {
   id: string;
   /** Lowercased NFKC form: the unique login name. */
   username: string;
+  /**
+   * Sealed at rest (`f1.<kid>.…`, see FieldKeyring; plaintext only in databases not yet opened
+   * since 0003). Rows returned by Users carry it decrypted.
+   */
   email: string | null;
+  /** blindIndex('email', normalized email): equality lookups without the plaintext. */
+  email_index: string | null;
   password_hash: string;
   role: string;
   disabled: number;
@@ -72,6 +79,7 @@ export interface IdentityTables {
   signing_keys: SigningKeysTable;
   security_events: SecurityEventsTable;
   api_keys: ApiKeysTable;
+  rampart_data_keys: DataKeysTable;
 }
 
 export const identityMigrations: Record<string, Migration> = {
@@ -140,6 +148,22 @@ export const identityMigrations: Record<string, Migration> = {
         .addColumn('revoked_at', 'bigint')
         .execute();
       await db.schema.createIndex('api_keys_user').on('api_keys').column('user_id').execute();
+    },
+  },
+  // Field encryption: the sealed data keys, and the blind index that finds a user by email
+  // now that the email column holds only ciphertext. Existing plaintext emails are sealed when
+  // the identity opens (the migration has no root secret).
+  '0003_field_encryption': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rampart_data_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('sealed_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rampart_data_keys_created').on('rampart_data_keys').columns(['created_at', 'kid']).execute();
+      await db.schema.alterTable('users').addColumn('email_index', 'text').execute();
+      await db.schema.createIndex('users_email_index').on('users').column('email_index').execute();
     },
   },
 };

@@ -3,7 +3,7 @@
 // NODE_ENV=development gets production rules.
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { checkServerOptions, resolveServerOptions, type Mode, type ServerOptions } from '../server/options.ts';
 import { ConfigError } from './config-error.ts';
 import { developmentSecrets, OPTIONAL_SECRETS, readSecret, SECRET_NAMES, secretProblem } from './secrets.ts';
@@ -28,6 +28,18 @@ export interface RampartConfig {
   identity: IdentitySettings;
   /** Settings of the reference service's own features. */
   service: { transferDailyAmount: number; transferDailyCount: number };
+  /** File uploads: size limit, per-user quota, malware scanner. */
+  uploads: UploadSettings;
+  /** Webhooks: whether plain-HTTP loopback targets are allowed (development and tests only). */
+  webhooks: { allowInsecureLoopbackDevelopmentOnly: boolean };
+}
+
+export interface UploadSettings {
+  maxBytes: number;
+  quotaBytes: number;
+  quotaCount: number;
+  /** clamd's unix socket; undefined: the built-in signature scanner. */
+  clamdSocket: string | undefined;
 }
 
 export interface IdentitySettings {
@@ -176,7 +188,19 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     server,
     identity,
     service: { transferDailyAmount: int('RAMPART_TRANSFER_DAILY_AMOUNT', 1), transferDailyCount: int('RAMPART_TRANSFER_DAILY_COUNT', 1) },
+    uploads: {
+      maxBytes: int('RAMPART_UPLOAD_MAX_BYTES', 1, 1024 ** 3),
+      quotaBytes: int('RAMPART_FILE_QUOTA_BYTES', 1),
+      quotaCount: int('RAMPART_FILE_QUOTA_COUNT', 1),
+      clamdSocket: read('RAMPART_CLAMD_SOCKET'),
+    },
+    webhooks: { allowInsecureLoopbackDevelopmentOnly: flag('RAMPART_WEBHOOKS_ALLOW_INSECURE_LOOPBACK_DEVELOPMENT_ONLY', 'true', 'false') },
   };
+  if (mode === 'production' && config.webhooks.allowInsecureLoopbackDevelopmentOnly) {
+    problems.push('RAMPART_WEBHOOKS_ALLOW_INSECURE_LOOPBACK_DEVELOPMENT_ONLY=true is refused in production: webhooks must use HTTPS to public addresses');
+  }
+  const clamdSocket = config.uploads.clamdSocket;
+  if (clamdSocket !== undefined && !isAbsolute(clamdSocket)) problems.push('RAMPART_CLAMD_SOCKET must be the absolute path of clamd\'s unix socket (e.g. /run/clamav/clamd.ctl)');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

@@ -71,6 +71,11 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'RAMPART_ENUMERATION_WINDOW_S', default: '300', description: 'Window for the enumeration count, in seconds.', production: '' },
   { name: 'RAMPART_TRANSFER_DAILY_AMOUNT', default: '1000000', description: 'Reference service: most money one user may transfer per UTC day, in minor units (cents).', production: '' },
   { name: 'RAMPART_TRANSFER_DAILY_COUNT', default: '50', description: 'Reference service: most transfers one user may make per UTC day.', production: '' },
+  { name: 'RAMPART_UPLOAD_MAX_BYTES', default: '5242880', description: 'Largest uploaded file in bytes (5 MiB; 413 beyond, checked while streaming).', production: '' },
+  { name: 'RAMPART_FILE_QUOTA_BYTES', default: '104857600', description: 'Reference service: most bytes of files one user may store (100 MiB; 409 beyond).', production: '' },
+  { name: 'RAMPART_FILE_QUOTA_COUNT', default: '1000', description: 'Reference service: most files one user may store (409 beyond).', production: '' },
+  { name: 'RAMPART_CLAMD_SOCKET', default: undefined, description: 'Path of ClamAV clamd\'s unix socket: uploads are scanned by clamd (INSTREAM) and refused with 503 while it cannot answer. Unset: the built-in scanner matches the shipped signature file (EICAR test signature only).', production: 'set it where uploads may carry malware' },
+  { name: 'RAMPART_WEBHOOKS_ALLOW_INSECURE_LOOPBACK_DEVELOPMENT_ONLY', default: 'false', description: 'DANGEROUS, development and tests only: `true` lets webhooks target plain-HTTP loopback URLs (`http://127.0.0.1:…`, `http://[::1]:…`) so a local receiver can get deliveries. Every other target still needs HTTPS and a public address.', production: 'refused: boot fails when it is `true`' },
   { name: 'RAMPART_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.', production: '' },
   { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish after SIGTERM/SIGINT.', production: '' },
 ];

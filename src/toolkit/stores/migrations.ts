@@ -17,6 +17,8 @@ export async function runMigrations<DB>(
     provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
     migrationTableName: 'rampart_migration',
     migrationLockTableName: 'rampart_migration_lock',
+    // Toolkit migrations (00xx) may arrive after an app's (01xx) already ran on a database.
+    allowUnorderedMigrations: true,
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
@@ -35,6 +37,8 @@ export async function pendingMigrations<DB>(database: Database<DB>, migrations: 
     provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
     migrationTableName: 'rampart_migration',
     migrationLockTableName: 'rampart_migration_lock',
+    // Toolkit migrations (00xx) may arrive after an app's (01xx) already ran on a database.
+    allowUnorderedMigrations: true,
   });
   const known = await migrator.getMigrations();
   return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
