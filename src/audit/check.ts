@@ -2,6 +2,7 @@
 // through the shared client, and reports findings for rules it declared up front.
 import type { Confidence, Evidence, FindingContext, Location, OwaspCategory, Severity } from './finding.ts';
 import type { HttpClient, HttpRequestSpec, HttpResult } from './http/client.ts';
+import type { AuditIdentity } from './identities/identity.ts';
 import type { ApiSpec } from './spec/load.ts';
 import type { RequestPlanner } from './spec/request.ts';
 import type { Survey } from './survey.ts';
@@ -19,7 +20,13 @@ export interface Rule {
   context?: FindingContext;
 }
 
-export type CheckNeed = 'spec';
+/**
+ * `spec`: an OpenAPI document. `identities`: at least two ordinary (role=user) identities.
+ * `admin`: an admin identity. A check whose needs are not met is skipped with the reason.
+ */
+export type CheckNeed = 'spec' | 'identities' | 'admin';
+
+export type { AuditIdentity };
 
 export interface Check {
   id: string;
@@ -66,6 +73,15 @@ export interface CheckContext {
   report(report: Report): void;
   /** Something the user should know: a probe that could not conclude, a skipped part. */
   note(message: string): void;
+  readonly identities: readonly AuditIdentity[]; // [] when none configured
+  readonly intensive: boolean; // --intensive
+  readonly callbackUrl: string | undefined; // --callback-url (E2's SSRF check)
+  /** Sends as an identity (its credentials added); a 401 makes a login identity log in again and retry once. */
+  sendAs(identity: AuditIdentity, request: HttpRequestSpec): Promise<HttpResult>;
+  /** Registers an object the audit created; at the end of the run its creator deletes it and the deletion is verified. */
+  created(resourceUrl: URL | string, by: AuditIdentity): void;
+  /** The check itself deleted an object it registered, and verified it gone. */
+  removed(resourceUrl: URL | string): void;
 }
 
 /** Collects proofs of the same rule across routes and reports each rule once, listing them all. */

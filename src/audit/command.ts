@@ -12,9 +12,10 @@ import { AuditError, errorCode } from './errors.ts';
 import { severityRank } from './finding.ts';
 import { Progress } from './progress.ts';
 import type { Writer } from './progress.ts';
-import { renderJson } from './report/json.ts';
+import { applyBaseline, baselineOf, readBaseline, writeBaseline } from './report/baseline.ts';
+import type { Baseline, Reported } from './report/baseline.ts';
+import { renderReport } from './report/index.ts';
 import { describeCounts, timingLine } from './report/summary.ts';
-import { renderText } from './report/text.ts';
 
 export interface AuditIo {
   stdout?: Writer;
@@ -41,6 +42,12 @@ interface CliOptions {
   maxRetryWait?: string;
   ca?: string;
   insecure?: boolean;
+  identity?: string[];
+  tokenUrl?: string;
+  intensive?: boolean;
+  callbackUrl?: string;
+  baseline?: string;
+  writeBaseline?: string;
 }
 
 export function failing(result: AuditResult, failOn: FailOn): boolean {
@@ -80,6 +87,12 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     ca: options.ca,
     ...(options.dryRun === true ? { dryRun: true } : {}),
     ...(options.insecure === true ? { insecure: true } : {}),
+    ...(options.identity === undefined ? {} : { identities: options.identity }),
+    tokenUrl: options.tokenUrl,
+    callbackUrl: options.callbackUrl,
+    baseline: options.baseline,
+    writeBaseline: options.writeBaseline,
+    ...(options.intensive === true ? { intensive: true } : {}),
   };
   const settings = resolveSettings(cli, config, options.config);
   let ca: string | undefined;
@@ -90,6 +103,8 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
       throw new AuditError('USAGE', `cannot read the certificate authority file ${settings.ca}`);
     }
   }
+  // A broken baseline should fail before any request is sent.
+  const accepted = settings.baseline === undefined ? undefined : await readBaseline(settings.baseline);
   const progress = new Progress(stderr, settings.maxRequests);
   const planned: string[] = [];
   let result: AuditResult;
@@ -107,6 +122,10 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
         dryRun: settings.dryRun,
         insecure: settings.insecure,
         ...(ca === undefined ? {} : { ca }),
+        identities: settings.identities,
+        ...(settings.tokenUrl === undefined ? {} : { tokenUrl: settings.tokenUrl }),
+        intensive: settings.intensive,
+        ...(settings.callbackUrl === undefined ? {} : { callbackUrl: settings.callbackUrl }),
       },
       {
         info: (message) => {
@@ -134,7 +153,8 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     return EXIT.ok;
   }
 
-  const rendered = settings.format === 'json' ? renderJson(result) : renderText(result);
+  const reported = await baselined(result, accepted, settings.writeBaseline, stderr);
+  const rendered = renderReport(settings.format, reported);
   if (settings.output !== undefined) {
     try {
       await writeFile(settings.output, rendered);
@@ -145,8 +165,24 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
   } else {
     stdout.write(rendered);
   }
-  stderr.write(`${describeCounts(result)}${result.complete ? '' : ' (audit incomplete)'}.\n${timingLine(result)}\n`);
-  return failing(result, settings.failOn) ? EXIT.findings : EXIT.ok;
+  stderr.write(`${describeCounts(reported)}${result.complete ? '' : ' (audit incomplete)'}.\n${timingLine(result)}\n`);
+  // Only new findings count: `reported.findings` holds none the baseline accepted.
+  return failing(reported, settings.failOn) ? EXIT.findings : EXIT.ok;
+}
+
+/**
+ * Applies --baseline, and --write-baseline: the written file accepts every finding of this run
+ * (keeping the notes of entries it already had), and this run is reported against it.
+ */
+async function baselined(result: AuditResult, accepted: Baseline | undefined, writeTo: string | undefined, stderr: Writer): Promise<Reported> {
+  let baseline = accepted;
+  if (writeTo !== undefined) {
+    const notes = new Map((accepted?.fingerprints ?? []).flatMap((e) => (e.note === undefined ? [] : [[e.fingerprint, e.note] as const])));
+    baseline = baselineOf(result.findings, notes);
+    await writeBaseline(writeTo, baseline);
+    stderr.write(`Baseline of ${baseline.fingerprints.length} finding${baseline.fingerprints.length === 1 ? '' : 's'} written to ${writeTo}.\n`);
+  }
+  return baseline === undefined ? result : applyBaseline(result, baseline);
 }
 
 function collapse(lines: string[]): string[] {
@@ -183,7 +219,7 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .description('Attack a running API for the OWASP API Security Top 10 and report only what was proven.')
     .argument('[base-url]', 'base URL of the API, e.g. http://localhost:3000')
     .option('--openapi <file|url>', 'OpenAPI 3.0/3.1 spec (JSON or YAML); without it the usual spec paths are tried')
-    .option('--format <format>', 'report format: text or json (default: text)')
+    .option('--format <format>', 'report format: text, json, sarif, html or junit (default: text)')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: info, low, medium, high, critical, none (default: high)')
     .option('--rate <req/s>', 'requests per second (default: 50)')
@@ -197,6 +233,16 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .option('--max-retry-wait <seconds>', 'longest Retry-After to honour (default: 30)')
     .option('--ca <file>', 'extra certificate authority (PEM) for https targets')
     .option('--insecure', 'accept any TLS certificate (test targets only)')
+    .option(
+      '--identity <spec>',
+      'act as this identity (repeatable): name=alice,role=user|admin and one of bearer=TOKEN, header=Name:value, cookie=a=b, login=user with password-env=VAR (*-env=VAR reads any secret from the environment)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .option('--token-url <url>', 'OAuth2 token URL for login identities (default: the spec\'s password flow)')
+    .option('--intensive', 'also run heavy and timing checks')
+    .option('--callback-url <url>', 'a URL you control that the target may call (out-of-band probes)')
+    .option('--baseline <file>', 'accepted findings (from --write-baseline): reported as suppressed, never failing the run')
+    .option('--write-baseline <file>', "write a baseline accepting this run's findings, and report the run against it")
     .configureOutput({
       writeOut: (text) => stdout.write(text),
       writeErr: (text) => stderr.write(text),

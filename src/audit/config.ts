@@ -7,14 +7,21 @@ import { parse as parseYaml } from 'yaml';
 import { AuditError, didYouMean, errorCode } from './errors.ts';
 import { isSeverity, SEVERITIES } from './finding.ts';
 import type { Severity } from './finding.ts';
+import { checkIdentities, parseIdentity, parseIdentityEntry } from './identities/config.ts';
+import type { IdentitySpec } from './identities/config.ts';
 
 export type FailOn = Severity | 'none';
-export type Format = 'text' | 'json';
+export const FORMATS = ['text', 'json', 'sarif', 'html', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
 
 export interface Settings {
   target: string;
   openapi?: string;
   format: Format;
+  /** Accepted findings (a file from --write-baseline); they are reported as suppressed. */
+  baseline?: string;
+  /** Write a baseline of this run's findings to this file. */
+  writeBaseline?: string;
   output?: string;
   failOn: FailOn;
   rate: number;
@@ -28,6 +35,11 @@ export interface Settings {
   maxRetryWait: number;
   insecure: boolean;
   ca?: string;
+  /** Who the audit acts as; [] when none. */
+  identities: IdentitySpec[];
+  tokenUrl?: string;
+  intensive: boolean;
+  callbackUrl?: string;
 }
 
 export const DEFAULTS = {
@@ -44,6 +56,8 @@ export interface RawSettings {
   target?: unknown;
   openapi?: unknown;
   format?: unknown;
+  baseline?: unknown;
+  writeBaseline?: unknown;
   output?: unknown;
   failOn?: unknown;
   rate?: unknown;
@@ -55,10 +69,15 @@ export interface RawSettings {
   maxRetryWait?: unknown;
   insecure?: unknown;
   ca?: unknown;
+  /** Command line: `--identity` strings; config file: a list of objects or strings. */
+  identities?: unknown;
+  tokenUrl?: unknown;
+  intensive?: unknown;
+  callbackUrl?: unknown;
 }
 
-const KEYS = ['target', 'openapi', 'format', 'output', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca'] as const;
-const PATH_KEYS = new Set(['openapi', 'output', 'ca']);
+const KEYS = ['target', 'openapi', 'format', 'output', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'baseline', 'writeBaseline'] as const;
+const PATH_KEYS = new Set(['openapi', 'output', 'ca', 'baseline', 'writeBaseline']);
 
 function invalid(source: string, message: string): never {
   throw new AuditError(source === 'command line' ? 'USAGE' : 'CONFIG_INVALID', `${source}: ${message}`);
@@ -132,9 +151,15 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
   const openapi = text(source, 'openapi', raw.openapi);
   if (openapi !== undefined) out.openapi = openapi;
   if (raw.format !== undefined) {
-    if (raw.format !== 'text' && raw.format !== 'json') invalid(source, `\`format\` must be text or json (got ${JSON.stringify(raw.format)})`);
-    out.format = raw.format;
+    if (typeof raw.format !== 'string' || !(FORMATS as readonly string[]).includes(raw.format)) {
+      invalid(source, `\`format\` must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(raw.format)})`);
+    }
+    out.format = raw.format as Format;
   }
+  const baseline = text(source, 'baseline', raw.baseline);
+  if (baseline !== undefined) out.baseline = baseline;
+  const writeBaseline = text(source, 'writeBaseline', raw.writeBaseline);
+  if (writeBaseline !== undefined) out.writeBaseline = writeBaseline;
   const output = text(source, 'output', raw.output);
   if (output !== undefined) out.output = output;
   if (raw.failOn !== undefined) {
@@ -159,6 +184,23 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
   if (insecure !== undefined) out.insecure = insecure;
   const ca = text(source, 'ca', raw.ca);
   if (ca !== undefined) out.ca = ca;
+  if (raw.identities !== undefined) {
+    if (!Array.isArray(raw.identities)) invalid(source, '`identities` must be a list');
+    const entries: unknown[] = raw.identities;
+    out.identities = entries.map((entry, index) =>
+      source === 'command line' && typeof entry === 'string' ? parseIdentity(entry, source) : parseIdentityEntry(entry, source, index),
+    );
+    checkIdentities(out.identities, source);
+  }
+  const tokenUrl = text(source, 'tokenUrl', raw.tokenUrl);
+  if (tokenUrl !== undefined) out.tokenUrl = tokenUrl;
+  const intensive = flag(source, 'intensive', raw.intensive);
+  if (intensive !== undefined) out.intensive = intensive;
+  const callbackUrl = text(source, 'callbackUrl', raw.callbackUrl);
+  if (callbackUrl !== undefined) {
+    if (!/^https?:\/\/[^/]/i.test(callbackUrl)) invalid(source, '`callbackUrl` must be an http:// or https:// URL');
+    out.callbackUrl = callbackUrl;
+  }
   return out;
 }
 
@@ -184,6 +226,8 @@ export function resolveSettings(cli: RawSettings, config: RawSettings | undefine
     skip: [],
     dryRun: false,
     insecure: false,
+    identities: [],
+    intensive: false,
     ...merged,
     target: merged.target,
   };

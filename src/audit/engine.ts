@@ -7,7 +7,13 @@ import { AuditError, didYouMean } from './errors.ts';
 import type { Finding } from './finding.ts';
 import { compareFindings, fingerprintOf } from './finding.ts';
 import { HttpClient, usable } from './http/client.ts';
-import type { HttpRequestSpec, SentRequest } from './http/client.ts';
+import type { HttpRequestSpec, HttpResult, SentRequest } from './http/client.ts';
+import type { IdentitySpec } from './identities/config.ts';
+import { ConfiguredIdentity, LoginFailed, sendAs } from './identities/identity.ts';
+import type { AuditIdentity } from './identities/identity.ts';
+import { SafetyLedger } from './identities/ledger.ts';
+import { redactEvidence } from './identities/redact.ts';
+import { resolveTokenUrl, specTokenUrl } from './identities/token-url.ts';
 import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
 import { buildSpec, loadSpecFile, parseSpecText } from './spec/load.ts';
 import type { ApiSpec } from './spec/load.ts';
@@ -34,6 +40,14 @@ export interface AuditOptions {
   concurrency?: number;
   /** The checks to choose from (default: all of them). */
   checks?: readonly Check[];
+  /** Who the audit acts as (checks needing identities are skipped without them). */
+  identities?: readonly IdentitySpec[];
+  /** Token URL for login identities when the spec has no OAuth2 password flow. */
+  tokenUrl?: string;
+  /** Run heavy and timing checks. */
+  intensive?: boolean;
+  /** A URL the target may call back (out-of-band probes). */
+  callbackUrl?: string;
 }
 
 export interface AuditHooks {
@@ -150,6 +164,9 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     for (const warning of spec?.warnings ?? []) notes.push(`spec: ${warning}`);
 
     const target = new Target(base, spec);
+    const identities = await prepareIdentities(options, target, spec, client);
+    const ledger = new SafetyLedger();
+    const secrets = (): string[] => identities.flatMap((i) => (i instanceof ConfiguredIdentity ? i.secrets : []));
     const values = new ValueBank();
     const planner = spec ? new RequestPlanner(spec, target, values) : undefined;
     hooks.onPhase?.('survey');
@@ -166,17 +183,8 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const skipped: { id: string; reason: string }[] = [];
     const token = randomBytes(4).toString('hex');
     const unanswered = new Map<string, { count: number; first: string }>();
-    const contextFor = (check: Check): CheckContext => ({
-      check,
-      target,
-      spec,
-      planner,
-      survey,
-      dryRun: options.dryRun === true,
-      token,
-      timeoutMs: options.timeoutMs,
-      http: client,
-      send: async (request: HttpRequestSpec) => {
+    const contextFor = (check: Check): CheckContext => {
+      const send = async (request: HttpRequestSpec): Promise<HttpResult> => {
         const result = await client.send({ ...request, purpose: `${check.id}: ${request.purpose ?? 'probe'}` });
         // Throttled answers a check asked to observe (rate-limit probes) are answers, not failures.
         if (result.outcome === 'failed' || (result.outcome === 'throttled' && request.onThrottle !== 'observe')) {
@@ -185,18 +193,40 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
           unanswered.set(check.id, entry);
         }
         return result;
-      },
-      note: (message: string) => notes.push(`${check.id}: ${message}`),
-      report: (report: Report) => {
-        const finding = toFinding(check, report, target);
-        // The invariant behind every finding: each exchange it cites got a real answer.
-        if (finding.evidence.exchanges.length === 0 || finding.evidence.exchanges.some((e) => e.response === undefined)) {
-          notes.push(`${check.id}: dropped a ${finding.id} result whose evidence lacks an answer`);
-          return;
-        }
-        findings.push(finding);
-      },
-    });
+      };
+      return {
+        check,
+        target,
+        spec,
+        planner,
+        survey,
+        dryRun: options.dryRun === true,
+        token,
+        timeoutMs: options.timeoutMs,
+        http: client,
+        send,
+        note: (message: string) => notes.push(`${check.id}: ${message}`),
+        identities,
+        intensive: options.intensive === true,
+        callbackUrl: options.callbackUrl,
+        sendAs: (identity: AuditIdentity, request: HttpRequestSpec) => sendAs(send, identity, request),
+        created: (url: URL | string, by: AuditIdentity) => {
+          ledger.created(url, by);
+        },
+        removed: (url: URL | string) => {
+          ledger.removed(url);
+        },
+        report: (report: Report) => {
+          const finding = toFinding(check, { ...report, evidence: redactEvidence(report.evidence, secrets()) }, target);
+          // The invariant behind every finding: each exchange it cites got a real answer.
+          if (finding.evidence.exchanges.length === 0 || finding.evidence.exchanges.some((e) => e.response === undefined)) {
+            notes.push(`${check.id}: dropped a ${finding.id} result whose evidence lacks an answer`);
+            return;
+          }
+          findings.push(finding);
+        },
+      };
+    };
     const runOne = async (check: Check): Promise<void> => {
       hooks.onPhase?.(check.id);
       try {
@@ -211,9 +241,14 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       }
     };
     const runnable: Check[] = [];
+    const users = identities.filter((i) => i.role === 'user').length;
     for (const check of checks) {
       if (check.needs.includes('spec') && spec === undefined) {
         skipped.push({ id: check.id, reason: 'needs an OpenAPI spec (routes and parameters come only from a spec): pass --openapi' });
+      } else if (check.needs.includes('identities') && users < 2) {
+        skipped.push({ id: check.id, reason: `needs two ordinary identities (role=user), ${users === 0 ? 'none' : 'only one'} configured: pass --identity name=…,login=… twice` });
+      } else if (check.needs.includes('admin') && !identities.some((i) => i.role === 'admin')) {
+        skipped.push({ id: check.id, reason: 'needs an admin identity: pass --identity name=…,role=admin,…' });
       } else {
         runnable.push(check);
         ran.push(check.id);
@@ -221,11 +256,49 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     }
     await Promise.all(runnable.filter((c) => c.exclusive !== true).map(runOne));
     for (const check of runnable.filter((c) => c.exclusive === true)) await runOne(check);
+    if (ledger.entries.length > 0) {
+      hooks.onPhase?.('clean up');
+      const left = await ledger.cleanUp((identity, request) => sendAs((r) => client.send(r), identity, request));
+      for (const problem of left) notes.push(`safety: ${problem}`);
+    }
 
     return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options);
   } finally {
     client.close();
   }
+}
+
+/** Builds the configured identities and logs in those that log in, so bad credentials stop the audit at once. */
+async function prepareIdentities(options: AuditOptions, target: Target, spec: ApiSpec | undefined, client: HttpClient): Promise<AuditIdentity[]> {
+  const out: ConfiguredIdentity[] = [];
+  const fromSpec = specTokenUrl(spec);
+  for (const identitySpec of options.identities ?? []) {
+    let tokenUrl: URL | undefined;
+    if (identitySpec.credential.kind === 'login') {
+      const own = identitySpec.credential.tokenUrl ?? options.tokenUrl;
+      const raw = own ?? fromSpec;
+      tokenUrl = raw === undefined ? undefined : resolveTokenUrl(raw, target, own !== undefined);
+    }
+    try {
+      out.push(new ConfiguredIdentity(identitySpec, {
+        ...(tokenUrl === undefined ? {} : { tokenUrl }),
+        send: (request) => client.send(request),
+        dryRun: options.dryRun === true,
+      }));
+    } catch (error) {
+      if (error instanceof LoginFailed) throw new AuditError('IDENTITY_FAILED', error.message);
+      throw error;
+    }
+  }
+  for (const identity of out) {
+    try {
+      await identity.headers();
+    } catch (error) {
+      if (error instanceof LoginFailed) throw new AuditError('IDENTITY_FAILED', error.message);
+      throw error;
+    }
+  }
+  return out;
 }
 
 function toFinding(check: Check, report: Report, target: Target): Finding {

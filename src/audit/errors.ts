@@ -9,7 +9,8 @@ export type AuditErrorCode =
   | 'SPEC_INVALID'
   | 'TARGET_INVALID'
   | 'TARGET_UNREACHABLE'
-  | 'OUTPUT_UNWRITABLE';
+  | 'OUTPUT_UNWRITABLE'
+  | 'IDENTITY_FAILED';
 
 export class AuditError extends Error {
   readonly code: AuditErrorCode;

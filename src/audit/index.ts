@@ -11,3 +11,9 @@ export { SEVERITIES, CONFIDENCES, fingerprintOf, compareFindings } from './findi
 export type { Finding, Severity, Confidence, Evidence, Exchange, Location, OwaspCategory, FindingContext } from './finding.ts';
 export { renderText } from './report/text.ts';
 export { renderJson } from './report/json.ts';
+export { renderSarif } from './report/sarif.ts';
+export { renderHtml } from './report/html.ts';
+export { renderJunit } from './report/junit.ts';
+export { renderReport } from './report/index.ts';
+export { applyBaseline, baselineOf, readBaseline, writeBaseline } from './report/baseline.ts';
+export type { Baseline, BaselineEntry, Reported } from './report/baseline.ts';

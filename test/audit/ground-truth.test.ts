@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AuditResult } from '../../src/audit/engine.ts';
 import type { Finding } from '../../src/audit/finding.ts';
-import { audit, describe as list, plantedFlaws, startTwins } from './helpers.ts';
+import { audit, BROWSER_IDENTITY, describe as list, IDENTITIES, plantedFlaws, startTwins } from './helpers.ts';
 import type { PlantedFlaw, Twins } from './helpers.ts';
 
 let twins: Twins;
@@ -12,8 +12,8 @@ let overHttp: AuditResult;
 let overHttps: AuditResult;
 before(async () => {
   twins = await startTwins();
-  // The plain-HTTP audit runs every check; HSTS is only judged over HTTPS.
-  overHttp = await audit(twins.vuln);
+  // The plain-HTTP audit runs every check, as alice, bob and admin; HSTS is only judged over HTTPS.
+  overHttp = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY] });
   overHttps = await audit(twins.vulnTls, { only: ['transport'], ca: twins.ca });
 });
 after(async () => {
@@ -63,7 +63,7 @@ describe('ground truth: the vulnerable API and its fixed twin', () => {
   });
 
   test('precision on the fixed twin: no finding at all, over HTTPS and over plain HTTP', async () => {
-    const secure = await audit(twins.fixed, { ca: twins.ca });
+    const secure = await audit(twins.fixed, { ca: twins.ca, identities: [...IDENTITIES, BROWSER_IDENTITY] });
     assert.deepEqual(secure.findings, [], list(secure));
     assert.ok(secure.complete, secure.notes.join('\n'));
     const plain = await audit(twins.fixedPlain, { only: ['transport'], ca: twins.ca });
@@ -71,7 +71,7 @@ describe('ground truth: the vulnerable API and its fixed twin', () => {
   });
 
   test('fingerprints are stable across runs and hosts', async () => {
-    const again = await audit(twins.vuln);
+    const again = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY] });
     const prints = (r: AuditResult): string[] => r.findings.map((f) => f.fingerprint).sort();
     assert.deepEqual(prints(again), prints(overHttp));
     const overTls = await audit(twins.vulnTls, { only: ['injection'], ca: twins.ca });

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { runAudit } from '../../src/audit/engine.ts';
 import type { AuditOptions, AuditResult } from '../../src/audit/engine.ts';
 import type { Finding } from '../../src/audit/finding.ts';
+import type { IdentitySpec } from '../../src/audit/identities/config.ts';
+import { FIXTURE_USERS } from '../fixtures/vulnerable-api/accounts.ts';
 import { makeTestCertificate } from '../fixtures/tls.ts';
 import { FIXED, PLANTED_PATH, SPEC_PATH, startVulnerableApi, VULN } from '../fixtures/vulnerable-api/server.ts';
 
@@ -57,6 +59,22 @@ export function audit(target: string, options: Partial<AuditOptions> & { ca?: st
     ...options,
   });
 }
+
+/** The fixture's alice, bob (role user) and admin, logging in through POST /auth/token. */
+export const IDENTITIES: IdentitySpec[] = FIXTURE_USERS.filter((u) => u.username !== 'carol').map((u) => ({
+  name: u.username,
+  role: u.role,
+  credential: { kind: 'login', username: u.username, password: u.password },
+}));
+
+/** A browser session of the fixture (cookie `session`), for the CSRF check. */
+export const BROWSER_IDENTITY: IdentitySpec = { name: 'browser', role: 'user', credential: { kind: 'cookie', value: 'session=fixture-token-5b21' } };
+
+/** The checks of the other Auditor II part: JWT, authentication, SSRF, CSRF, business flows. */
+export const SESSION_CHECKS = ['jwt', 'authentication', 'ssrf', 'csrf', 'business-flows'];
+
+/** The checks that act as identities (Auditor II, this helper's part). */
+export const IDENTITY_CHECKS = ['bola', 'mass-assignment', 'data-exposure', 'function-level'];
 
 export function findingsOf(result: AuditResult, rule: string): Finding[] {
   return result.findings.filter((f) => f.id === rule);

@@ -4,13 +4,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from '../../src/app/app.ts';
 import { migrations } from '../../src/app/migrations/index.ts';
 import { listen, loadConfig, openDatabase, runMigrations, type Listening } from '../../src/toolkit/index.ts';
+import { STRONG_PASSWORD } from '../helpers/app.ts';
 import { LogCapture } from '../helpers/http.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/tls.ts';
 
@@ -22,9 +23,9 @@ interface Report {
 }
 
 /** Runs the auditor as its own process (asynchronously: the servers live in this one). */
-function audit(url: string, extra: string[]): Promise<{ status: number | null; report: Report; stderr: string }> {
+function audit(url: string, extra: string[], env: Record<string, string> = {}): Promise<{ status: number | null; report: Report; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [AUDIT, 'audit', url, '--format', 'json', '--fail-on', 'medium', '--rate', '200', ...extra], { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [AUDIT, 'audit', url, '--format', 'json', '--fail-on', 'medium', '--rate', '200', ...extra], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const status = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
       resolve({ status, report: JSON.parse(stdout || '{"findings":[]}') as Report, stderr });
     });
@@ -54,6 +55,10 @@ describe('auditing the reference service', { timeout: 180_000 }, () => {
     await runMigrations(database, migrations);
     await database.close();
     const prod = await buildApp(prodConfig, { server: { logDestination: new LogCapture() } });
+    // The audit's identities, created as an operator would (the `rampart user add` path).
+    for (const [username, role] of [['alice', 'user'], ['bob', 'user'], ['admin', 'admin']] as const) {
+      await prod.identity.createUser({ username, password: STRONG_PASSWORD, role, email: null }, { id: null, clientIp: null });
+    }
     production = await listen(prod.app, { host: '127.0.0.1', port: 0, allowedHosts: ['127.0.0.1'], development: false });
     const devConfig = loadConfig({ NODE_ENV: 'development', RAMPART_RATE_LIMIT: '100000', PORT: '0' }, join(dir, 'dev'));
     const dev = await buildApp(devConfig, { server: { logDestination: new LogCapture() } });
@@ -71,6 +76,23 @@ describe('auditing the reference service', { timeout: 180_000 }, () => {
     const severe = report.findings.filter((f) => SEVERE.has(f.severity));
     assert.deepEqual(severe.map((f) => `${f.severity} ${f.id}: ${f.title}`), [], stderr);
     assert.equal(status, 0, stderr);
+  });
+
+  test('as in production, acting as two users and an admin: no finding of medium severity or above', async () => {
+    // Docs are behind a scope in production: the spec comes from the development instance (same routes).
+    const spec = join(dir, 'openapi.json');
+    writeFileSync(spec, await (await fetch(`http://127.0.0.1:${development.port}/openapi.json`)).text());
+    const identities = ['alice', 'bob'].flatMap((name) => ['--identity', `name=${name},login=${name},password-env=RAMPART_AUDIT_TEST_PASSWORD`]);
+    const { status, report, stderr } = await audit(
+      `https://127.0.0.1:${production.port}/`,
+      ['--ca', certificate.certFile, '--openapi', spec, '--token-url', '/v1/auth/token', ...identities, '--identity', 'name=admin,role=admin,login=admin,password-env=RAMPART_AUDIT_TEST_PASSWORD'],
+      { RAMPART_AUDIT_TEST_PASSWORD: STRONG_PASSWORD },
+    );
+    const severe = report.findings.filter((f) => SEVERE.has(f.severity));
+    assert.deepEqual(severe.map((f) => `${f.severity} ${f.id}: ${f.title}`), [], stderr);
+    assert.equal(status, 0, stderr);
+    const ran = (report as Report & { checks: { ran: string[] } }).checks.ran;
+    for (const id of ['bola', 'mass-assignment', 'data-exposure', 'function-level']) assert.ok(ran.includes(id), `${id} ran`);
   });
 
   test('in development: the open docs are reported, labelled development-only', async () => {

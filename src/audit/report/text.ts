@@ -1,35 +1,38 @@
-// The text report: most severe first, each finding with its proof, evidence and fix.
-import type { AuditResult } from '../engine.ts';
+// The text report: most severe first, each finding with its proof, evidence and fix. Anything the
+// target sent is stripped of terminal control first, so an answer cannot clear the screen, retitle
+// the window or overwrite a line of the report.
 import type { Exchange, Finding, Location } from '../finding.ts';
+import type { Reported } from './baseline.ts';
+import { stripControls as clean } from './sanitize.ts';
 import { describeCounts } from './summary.ts';
 
 const ALWAYS_SHOWN = new Set(['content-type', 'location']);
 const BODY_CHARS = 200;
 
 function where(location: Location): string {
-  return `${location.method} ${location.route}${location.parameter === undefined ? '' : ` (${location.parameter})`}`;
+  return clean(`${location.method} ${location.route}${location.parameter === undefined ? '' : ` (${location.parameter})`}`);
 }
 
 function oneLine(text: string, limit: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = clean(text).replace(/\s+/g, ' ').trim();
   return flat.length > limit ? `${flat.slice(0, limit)}…` : flat;
 }
 
 function renderExchange(e: Exchange): string[] {
-  const lines = [`    ${e.label}`, `      > ${e.request.method} ${e.request.url}`];
+  const lines = [`    ${oneLine(e.label, 200)}`, `      > ${oneLine(`${e.request.method} ${e.request.url}`, 400)}`];
   for (const [name, value] of Object.entries(e.request.headers)) {
     if (name === 'user-agent' || name === 'accept') continue;
-    lines.push(`        ${name}: ${oneLine(value, 120)}`);
+    lines.push(`        ${clean(name)}: ${oneLine(value, 120)}`);
   }
   if (e.request.bodyExcerpt !== undefined) lines.push(`        ${oneLine(e.request.bodyExcerpt, 120)}`);
   if (e.response) {
     lines.push(`      < ${e.response.status}`);
     const shown = new Set([...ALWAYS_SHOWN, ...(e.highlight ?? [])]);
     for (const [name, value] of Object.entries(e.response.headers)) {
-      if (shown.has(name)) lines.push(`        ${name}: ${oneLine(value, 120)}`);
+      if (shown.has(name)) lines.push(`        ${clean(name)}: ${oneLine(value, 120)}`);
     }
     for (const name of e.highlight ?? []) {
-      if (e.response.headers[name] === undefined) lines.push(`        (no ${name})`);
+      if (e.response.headers[name] === undefined) lines.push(`        (no ${clean(name)})`);
     }
     if (e.response.bodyExcerpt !== '') lines.push(`        ${oneLine(e.response.bodyExcerpt, BODY_CHARS)}`);
   }
@@ -40,10 +43,10 @@ function renderFinding(finding: Finding): string[] {
   const affected = finding.affected.map(where);
   const shownWhere = affected.length <= 4 ? affected.join(', ') : `${affected.slice(0, 4).join(', ')} (+${affected.length - 4} more)`;
   const lines = [
-    `[${finding.severity.toUpperCase()}] ${finding.title}`,
+    `[${finding.severity.toUpperCase()}] ${oneLine(finding.title, 300)}`,
     `  ${finding.id} · ${finding.owasp} · CWE-${finding.cwe} · confidence: ${finding.confidence}${finding.context ? ` · ${finding.context}` : ''}`,
     `  Where: ${shownWhere}`,
-    `  Proof: ${finding.evidence.summary}`,
+    `  Proof: ${oneLine(finding.evidence.summary, 2000)}`,
     '  Evidence:',
     ...finding.evidence.exchanges.flatMap(renderExchange),
     `  Fix: ${finding.fix}`,
@@ -55,22 +58,29 @@ function renderFinding(finding: Finding): string[] {
   return lines;
 }
 
-export function renderText(result: AuditResult): string {
-  const lines: string[] = [`Rampart audit of ${result.target}${result.dryRun ? ' (dry run: nothing was sent)' : ''}`];
+export function renderText(result: Reported): string {
+  const lines: string[] = [`Rampart audit of ${clean(result.target)}${result.dryRun ? ' (dry run: nothing was sent)' : ''}`];
   if (result.spec) {
     lines.push(
-      `Spec: ${result.spec.source} (OpenAPI ${result.spec.openapi}, ${result.spec.operations} operations${result.spec.discovered ? ', found on the target' : ''})`,
+      `Spec: ${clean(result.spec.source)} (OpenAPI ${clean(result.spec.openapi)}, ${result.spec.operations} operations${result.spec.discovered ? ', found on the target' : ''})`,
     );
   } else {
     lines.push('Spec: none (only the base URL and the links its answers reveal were audited)');
   }
   lines.push(`Checks run: ${result.checks.ran.join(', ') || 'none'}`);
-  for (const skipped of result.checks.skipped) lines.push(`Skipped: ${skipped.id}: ${skipped.reason}`);
-  lines.push('', describeCounts(result) + (result.findings.length > 0 ? '' : ' at any severity.'), '');
+  for (const skipped of result.checks.skipped) lines.push(`Skipped: ${skipped.id}: ${clean(skipped.reason)}`);
+  const none = result.findings.length === 0 && (result.suppressed ?? []).length === 0;
+  lines.push('', describeCounts(result) + (none ? ' at any severity.' : ''), '');
   for (const finding of result.findings) lines.push(...renderFinding(finding), '');
+  const suppressed = result.suppressed ?? [];
+  if (suppressed.length > 0) {
+    lines.push(`Suppressed by the baseline (${suppressed.length}):`);
+    for (const f of suppressed) lines.push(`  [${f.severity.toUpperCase()}] ${oneLine(f.title, 300)} · ${f.id} · ${where(f.location)}`);
+    lines.push('');
+  }
   if (result.notes.length > 0) {
     lines.push('Notes:');
-    for (const note of result.notes) lines.push(`  - ${note}`);
+    for (const note of result.notes) lines.push(`  - ${oneLine(note, 2000)}`);
     lines.push('');
   }
   if (!result.complete) lines.push('This audit is INCOMPLETE: see the notes above.', '');

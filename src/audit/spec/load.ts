@@ -36,6 +36,10 @@ export interface SecurityScheme {
   paramName?: string;
   /** For http: basic, bearer, ... */
   scheme?: string;
+  /** For oauth2: the password flow's token URL, as written. */
+  passwordTokenUrl?: string;
+  /** For oauth2: every scope its flows declare. */
+  scopes?: string[];
 }
 
 export interface Operation {
@@ -174,6 +178,20 @@ function readSecurity(value: Json | undefined): SecurityRequirement[] | undefine
   });
 }
 
+function oauthFlows(scheme: JsonObject): Pick<SecurityScheme, 'passwordTokenUrl' | 'scopes'> {
+  if (scheme.type !== 'oauth2' || !isObject(scheme.flows)) return {};
+  const flows = scheme.flows;
+  const password = isObject(flows.password) ? flows.password : undefined;
+  const scopes = new Set<string>();
+  for (const flow of Object.values(flows)) {
+    if (isObject(flow) && isObject(flow.scopes)) for (const name of Object.keys(flow.scopes)) scopes.add(name);
+  }
+  return {
+    ...(password !== undefined && typeof password.tokenUrl === 'string' ? { passwordTokenUrl: password.tokenUrl } : {}),
+    scopes: [...scopes],
+  };
+}
+
 function readSecuritySchemes(document: JsonObject): Record<string, SecurityScheme> {
   const components = isObject(document.components) ? document.components : {};
   const schemes = isObject(components.securitySchemes) ? components.securitySchemes : {};
@@ -187,6 +205,7 @@ function readSecuritySchemes(document: JsonObject): Record<string, SecuritySchem
       ...(typeof scheme.in === 'string' ? { in: scheme.in } : {}),
       ...(typeof scheme.name === 'string' ? { paramName: scheme.name } : {}),
       ...(typeof scheme.scheme === 'string' ? { scheme: scheme.scheme.toLowerCase() } : {}),
+      ...oauthFlows(scheme),
     };
   }
   return out;

@@ -1,0 +1,293 @@
+// JWT validation (API2): forged variants of a token the auditor obtained as one of its own
+// identities, each sent where the real token works and no token is refused. A forged token
+// answered like the real one proves the target skips part of the validation: the algorithm
+// (`none`), the signature, the key (HS256 signed with its own published public key, a `kid`
+// pointing at an empty file), a guessable HMAC secret, or the time claims.
+import type { Check, CheckContext } from '../check.ts';
+import { Grouped } from '../check.ts';
+import type { Exchange, Location } from '../finding.ts';
+import type { HttpResult, UsableResult } from '../http/client.ts';
+import { usable } from '../http/client.ts';
+import type { AuditIdentity } from '../identities/identity.ts';
+import { findJwks, publicKeyForms } from '../jwt/jwks.ts';
+import { crackHmacSecret } from '../jwt/secrets.ts';
+import type { DecodedJwt, JsonRecord } from '../jwt/token.ts';
+import { alteredSignature, decodeJwt, hmacSign, isAsymmetric, isHmac, stripped, unsigned } from '../jwt/token.ts';
+import { similarity } from '../lib/compare.ts';
+import { exchange } from '../lib/evidence.ts';
+import type { Operation } from '../spec/load.ts';
+
+const MAX_ROUTES = 8;
+const NONE_SPELLINGS = ['none', 'None', 'NONE', 'nOnE'];
+const EMPTY_FILE_KID = '../../../../../../../../dev/null';
+const ALIKE = 0.9;
+
+interface ProbeRoute {
+  operation: Operation;
+  url: URL;
+  location: Location;
+  /** The real token's answer. */
+  genuine: UsableResult;
+  /** The answer without any token. */
+  anonymous: UsableResult;
+}
+
+/** Makes tokens the target may accept: from a cracked secret, a confused key, or no signature at all. */
+interface Signer {
+  how: string;
+  sign(header: JsonRecord, payload: JsonRecord): string;
+}
+
+export const jwtCheck: Check = {
+  id: 'jwt',
+  title: 'JWT validation',
+  owasp: 'API2:2023',
+  cwe: 347,
+  summary: 'alg none, unverified or stripped signatures, HS256 signed with the public key, kid tricks, weak HMAC secrets, expired or not-yet-valid tokens accepted.',
+  needs: ['spec', 'identities'],
+  rules: [
+    {
+      id: 'jwt.alg-none',
+      title: 'Unsigned tokens (`alg: none`) are accepted',
+      severity: 'critical',
+      owasp: 'API2:2023',
+      cwe: 347,
+      fix: 'Verify tokens with an explicit allowlist of algorithms (e.g. only RS256 or only HS256) and reject `none` in every spelling; use a maintained JWT library\'s verify call, never decode.',
+    },
+    {
+      id: 'jwt.signature-not-verified',
+      title: 'Token signatures are not verified',
+      severity: 'critical',
+      owasp: 'API2:2023',
+      cwe: 347,
+      fix: 'Verify the signature of every token before reading its claims (a library\'s verify, not decode), on every route, and reject tokens with a missing or wrong signature.',
+    },
+    {
+      id: 'jwt.algorithm-confusion',
+      title: 'HS256 tokens signed with the server\'s public key are accepted',
+      severity: 'critical',
+      owasp: 'API2:2023',
+      cwe: 347,
+      fix: 'Pin the algorithm to the key type when verifying (RS256/ES256/EdDSA keys verify only their algorithm); never let the token\'s `alg` header choose between HMAC and public-key verification.',
+    },
+    {
+      id: 'jwt.kid-injection',
+      title: 'The token\'s `kid` header picks an attacker-chosen key',
+      severity: 'critical',
+      owasp: 'API2:2023',
+      cwe: 347,
+      fix: 'Look `kid` up in a fixed table of known keys; never use it as a file path, query or URL, and reject unknown values.',
+    },
+    {
+      id: 'jwt.weak-secret',
+      title: 'The HMAC signing secret is guessable',
+      severity: 'critical',
+      owasp: 'API2:2023',
+      cwe: 1391,
+      fix: 'Sign with a random secret of at least 32 bytes from a secret store (or an asymmetric key), rotate it now, and invalidate every token signed with the old one.',
+    },
+    {
+      id: 'jwt.expired-accepted',
+      title: 'Expired tokens are accepted',
+      severity: 'high',
+      owasp: 'API2:2023',
+      cwe: 613,
+      fix: 'Reject tokens whose `exp` is in the past (allow at most a minute of clock skew) and require `exp` on every access token.',
+    },
+    {
+      id: 'jwt.not-before-ignored',
+      title: 'Tokens not yet valid (`nbf` in the future) are accepted',
+      severity: 'medium',
+      owasp: 'API2:2023',
+      cwe: 613,
+      fix: 'Reject tokens whose `nbf` is in the future (allow at most a minute of clock skew); a maintained library\'s verify does this by default.',
+    },
+  ],
+  async run(ctx: CheckContext): Promise<void> {
+    const holder = tokenHolder(ctx.identities);
+    if (holder === undefined) {
+      ctx.note('no identity holds a JWT (a login or bearer identity whose token has three parts); nothing to forge');
+      return;
+    }
+    const routes = await probeRoutes(ctx, holder.token);
+    if (routes.length === 0) {
+      ctx.note('found no route that answers the real token and refuses no token; nothing to compare forged tokens with');
+      return;
+    }
+    const grouped = new Grouped(ctx);
+    const signers: { signer: Signer; route: ProbeRoute }[] = [];
+    let primary: ProbeRoute | undefined;
+    for (const route of routes) {
+      const broken = await signatureIgnored(ctx, grouped, route, holder.token);
+      if (broken) continue;
+      primary ??= route;
+      const none = await algNone(ctx, grouped, route, holder.token);
+      if (none !== undefined && !signers.some((s) => s.route === route)) signers.push({ signer: none, route });
+    }
+    if (primary !== undefined) {
+      for (const signer of await keyTricks(ctx, grouped, primary, holder.token)) signers.unshift({ signer, route: primary });
+      const first = signers[0];
+      if (first !== undefined) await timeClaims(ctx, grouped, first.route, holder.token, first.signer);
+      else ctx.note('expiry and not-before were not tested: no way was found to sign a token the target accepts');
+    }
+    grouped.flush();
+  },
+};
+
+function tokenHolder(identities: readonly AuditIdentity[]): { identity: AuditIdentity; token: DecodedJwt } | undefined {
+  for (const identity of [...identities].sort((a, b) => (a.role === b.role ? 0 : a.role === 'user' ? -1 : 1))) {
+    const raw = identity.token();
+    const token = raw === undefined ? undefined : decodeJwt(raw);
+    if (token !== undefined) return { identity, token };
+  }
+  return undefined;
+}
+
+function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** Protected GET routes (security in the spec) that answer the real token 2xx and no token 401/403. */
+async function probeRoutes(ctx: CheckContext, token: DecodedJwt): Promise<ProbeRoute[]> {
+  const spec = ctx.spec!;
+  const planner = ctx.planner!;
+  const real = token.parts.join('.');
+  const candidates = spec.operations
+    .filter((o) => o.method === 'GET' && o.security.length > 0)
+    .sort((a, b) => (a.path.match(/\{/g) ?? []).length - (b.path.match(/\{/g) ?? []).length);
+  const out: ProbeRoute[] = [];
+  for (const operation of candidates) {
+    if (out.length >= MAX_ROUTES) break;
+    const planned = planner.plan(operation);
+    const genuine = await ctx.send({ method: 'GET', url: planned.url, headers: { ...planned.headers, ...bearer(real) }, purpose: 'the real token' });
+    if (!usable(genuine) || genuine.response.status < 200 || genuine.response.status >= 300) continue;
+    const anonymous = await ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: 'no token' });
+    if (!usable(anonymous) || (anonymous.response.status !== 401 && anonymous.response.status !== 403)) continue;
+    out.push({ operation, url: planned.url, location: { method: 'GET', route: operation.path }, genuine, anonymous });
+  }
+  return out;
+}
+
+/** The forged token got the real token's answer (and the route refuses no token). */
+function accepted(route: ProbeRoute, result: HttpResult): result is UsableResult {
+  if (!usable(result)) return false;
+  return result.response.status === route.genuine.response.status && similarity(result.response.text, route.genuine.response.text) >= ALIKE;
+}
+
+async function sendForged(ctx: CheckContext, route: ProbeRoute, token: string, purpose: string): Promise<HttpResult> {
+  const planned = ctx.planner!.plan(route.operation);
+  return ctx.send({ method: 'GET', url: route.url, headers: { ...planned.headers, ...bearer(token) }, purpose });
+}
+
+function controls(route: ProbeRoute): Exchange[] {
+  return [exchange('the real token', route.genuine), exchange('no token: refused', route.anonymous)];
+}
+
+function describeHeader(header: JsonRecord): string {
+  return JSON.stringify(header);
+}
+
+/** An altered or a stripped signature accepted: nothing else can be judged on this route. */
+async function signatureIgnored(ctx: CheckContext, grouped: Grouped, route: ProbeRoute, token: DecodedJwt): Promise<boolean> {
+  const variants = [
+    { label: 'every byte of the signature flipped', forged: alteredSignature(token) },
+    { label: 'the signature removed', forged: stripped(token) },
+  ];
+  for (const { label, forged } of variants) {
+    const result = await sendForged(ctx, route, forged, `forged token: ${label}`);
+    if (!accepted(route, result)) continue;
+    grouped.add('jwt.signature-not-verified', route.location, () => ({
+      summary: `The real token with ${label} (header ${describeHeader(token.header)} unchanged) got the same ${result.response.status} answer as the real token, while no token is refused: this route does not verify signatures, so anyone can write any claims.`,
+      exchanges: [...controls(route), exchange(`forged: ${label}`, result)],
+    }));
+    return true;
+  }
+  return false;
+}
+
+async function algNone(ctx: CheckContext, grouped: Grouped, route: ProbeRoute, token: DecodedJwt): Promise<Signer | undefined> {
+  for (const alg of NONE_SPELLINGS) {
+    const header = { ...token.header, alg };
+    const result = await sendForged(ctx, route, unsigned(header, token.payload), `forged token: alg ${alg}`);
+    if (!accepted(route, result)) continue;
+    grouped.add('jwt.alg-none', route.location, () => ({
+      summary: `The real token's claims re-sent unsigned, with header ${describeHeader(header)} and an empty signature, got the same ${result.response.status} answer as the real token: anyone can mint tokens for any user.`,
+      exchanges: [...controls(route), exchange(`forged: alg ${alg}, no signature`, result)],
+    }));
+    return { how: `unsigned tokens (alg ${alg})`, sign: (h, p) => unsigned({ ...h, alg }, p) };
+  }
+  return undefined;
+}
+
+/** Weak HMAC secret, HS256 with the published public key, kid pointing at an empty file. */
+async function keyTricks(ctx: CheckContext, grouped: Grouped, route: ProbeRoute, token: DecodedJwt): Promise<Signer[]> {
+  const signers: Signer[] = [];
+  const marked = { ...token.payload, rampart_probe: ctx.token };
+  const alg = token.header.alg;
+  if (isHmac(alg)) {
+    const cracked = await crackHmacSecret(token);
+    if (cracked !== undefined) {
+      const forged = hmacSign(token.header, marked, cracked.secret);
+      const result = await sendForged(ctx, route, forged, 'token re-signed with the guessed secret');
+      if (accepted(route, result)) {
+        const shown = cracked.secret.length <= 4 ? `${cracked.secret.length} characters` : `${cracked.secret.slice(0, 2)}… (${cracked.secret.length} characters)`;
+        grouped.add('jwt.weak-secret', route.location, () => ({
+          summary: `The ${alg} secret was guessed offline from the real token in ${cracked.tried} tries (${shown}); a token re-signed with it, carrying an added claim, got the same ${result.response.status} answer as the real token.`,
+          exchanges: [...controls(route), exchange('re-signed with the guessed secret, claim added', result)],
+        }));
+        signers.push({ how: 'the guessed HMAC secret', sign: (h, p) => hmacSign({ ...h, alg }, p, cracked.secret) });
+      }
+    }
+  }
+  if (isAsymmetric(alg)) {
+    const keys = await findJwks(ctx.target, (request) => ctx.send(request));
+    const key = keys.find((k) => k.kid !== undefined && k.kid === token.header.kid) ?? keys[0];
+    for (const form of key === undefined ? [] : publicKeyForms(key)) {
+      const header = { ...token.header, alg: 'HS256' };
+      const result = await sendForged(ctx, route, hmacSign(header, marked, form.secret), `forged token: HS256 keyed with ${form.label}`);
+      if (!accepted(route, result)) continue;
+      grouped.add('jwt.algorithm-confusion', route.location, () => ({
+        summary: `The target publishes its ${String(alg)} key at ${key!.source}; a token with header ${describeHeader(header)} signed by HMAC keyed with ${form.label} got the same ${result.response.status} answer as the real token: anyone can mint tokens.`,
+        exchanges: [...controls(route), exchange(`forged: HS256 keyed with ${form.label}`, result)],
+      }));
+      signers.push({ how: `HS256 keyed with ${form.label}`, sign: (h, p) => hmacSign({ ...h, alg: 'HS256' }, p, form.secret) });
+      break;
+    }
+  }
+  const header = { ...token.header, alg: 'HS256', kid: EMPTY_FILE_KID };
+  const result = await sendForged(ctx, route, hmacSign(header, marked, ''), 'forged token: kid naming /dev/null, empty HMAC key');
+  if (accepted(route, result)) {
+    grouped.add('jwt.kid-injection', route.location, () => ({
+      summary: `A token with header ${describeHeader(header)}, signed by HMAC with an empty key (the content of /dev/null), got the same ${result.response.status} answer as the real token: the server reads its key from the path the token names.`,
+      exchanges: [...controls(route), exchange('forged: kid path traversal, empty key', result)],
+    }));
+    signers.push({ how: 'a kid naming /dev/null', sign: (h, p) => hmacSign({ ...h, alg: 'HS256', kid: EMPTY_FILE_KID }, p, '') });
+  }
+  return signers;
+}
+
+/** With a way to sign, expired and not-yet-valid tokens are tried; a control with valid times must pass first. */
+async function timeClaims(ctx: CheckContext, grouped: Grouped, route: ProbeRoute, token: DecodedJwt, signer: Signer): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const base: JsonRecord = { ...token.payload, rampart_probe: ctx.token };
+  delete base.nbf;
+  const control = await sendForged(ctx, route, signer.sign(token.header, { ...base, iat: now - 60, exp: now + 600 }), `control: ${signer.how}, valid times`);
+  if (!accepted(route, control)) {
+    ctx.note(`expiry was not tested: a token made with ${signer.how} and valid times was not accepted on ${route.location.route}`);
+    return;
+  }
+  const expired = await sendForged(ctx, route, signer.sign(token.header, { ...base, iat: now - 7200, exp: now - 3600 }), `${signer.how}: expired an hour ago`);
+  if (accepted(route, expired)) {
+    grouped.add('jwt.expired-accepted', route.location, () => ({
+      summary: `A token made with ${signer.how} whose exp was an hour ago got the same ${expired.response.status} answer as one with valid times: expiry is not checked, so a leaked token works forever.`,
+      exchanges: [exchange('valid times: accepted', control), exchange('exp an hour ago: also accepted', expired), exchange('no token: refused', route.anonymous)],
+    }));
+  }
+  const early = await sendForged(ctx, route, signer.sign(token.header, { ...base, iat: now, nbf: now + 3600, exp: now + 7200 }), `${signer.how}: not valid for another hour`);
+  if (accepted(route, early)) {
+    grouped.add('jwt.not-before-ignored', route.location, () => ({
+      summary: `A token made with ${signer.how} whose nbf is an hour ahead got the same ${early.response.status} answer as one with valid times: not-before is not checked.`,
+      exchanges: [exchange('valid times: accepted', control), exchange('nbf an hour ahead: also accepted', early), exchange('no token: refused', route.anonymous)],
+    }));
+  }
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { raisedValue } from '../../../src/audit/checks/mass-assignment.ts';
+import { runAudit } from '../../../src/audit/engine.ts';
+import { startFastApi } from '../../fixtures/vulnerable-fastapi/start.ts';
+import type { RunningFastApi } from '../../fixtures/vulnerable-fastapi/start.ts';
+import { startVulnerableApi, SPEC_PATH, VULN, FIXED } from '../../fixtures/vulnerable-api/server.ts';
+import type { RunningFixture } from '../../fixtures/vulnerable-api/server.ts';
+import { describe as list, findingAt, IDENTITIES } from '../helpers.ts';
+
+let node: RunningFixture;
+let fastapi: RunningFastApi;
+before(async () => {
+  [node, fastapi] = await Promise.all([startVulnerableApi(), startFastApi()]);
+});
+after(async () => {
+  await Promise.all([node.close(), fastapi.close()]);
+});
+
+const run = (target: string, openapi: string): ReturnType<typeof runAudit> =>
+  runAudit({ target, openapi, rate: 2000, maxRequests: 1000, timeoutMs: 5000, only: ['mass-assignment'], identities: IDENTITIES });
+
+describe('mass-assignment check', () => {
+  test('proves that PATCH /me sets the role on the Node fixture, then restores it and verifies', async () => {
+    const result = await run(`${node.httpOrigin}${VULN}/`, SPEC_PATH);
+    const finding = findingAt(result, 'mass-assignment.update', 'PATCH', '/me');
+    assert.ok(finding, list(result));
+    assert.equal(finding.location.parameter, 'role');
+    assert.equal(finding.cwe, 915);
+    assert.match(finding.evidence.summary, /role: "user" → "admin".*restored and read back/);
+    assert.match(finding.evidence.exchanges[2]!.response!.bodyExcerpt, /"role":"admin"/);
+    assert.equal(node.snapshot().vuln.accounts.users.find((u) => u.username === 'alice')!.role, 'user', 'restored');
+    assert.ok(!result.notes.some((n) => /RESTORE FAILED/.test(n)), result.notes.join('\n'));
+  });
+
+  test('reports nothing on the fixed Node twin, which rejects unknown fields', async () => {
+    const result = await run(`${node.httpOrigin}${FIXED}/`, SPEC_PATH);
+    assert.deepEqual(result.findings, [], list(result));
+    assert.deepEqual(result.checks.ran, ['mass-assignment']);
+  });
+
+  test('proves the same on the FastAPI fixture, and nothing on its fixed twin', async () => {
+    const vulnerable = await run(fastapi.vuln, fastapi.specPath);
+    assert.ok(findingAt(vulnerable, 'mass-assignment.update', 'PATCH', '/me'), list(vulnerable));
+    const state = (await fastapi.state()) as { vuln: { users: { username: string; role: string }[] } };
+    assert.equal(state.vuln.users.find((u) => u.username === 'alice')!.role, 'user', 'restored');
+    const fixed = await run(fastapi.fixed, fastapi.specPath);
+    assert.deepEqual(fixed.findings, [], list(fixed));
+  });
+
+  test('only ever raises a privilege, never lowers one (no probe can lock an identity out)', () => {
+    assert.equal(raisedValue('role', 'user'), 'admin');
+    assert.equal(raisedValue('role', 'admin'), undefined);
+    assert.equal(raisedValue('is_admin', false), true);
+    assert.equal(raisedValue('verified', true), undefined);
+    assert.equal(raisedValue('balance', 5), 1005);
+    assert.deepEqual(raisedValue('scopes', ['read']), ['read', 'admin']);
+    assert.equal(raisedValue('nickname', 'x'), undefined);
+  });
+});
