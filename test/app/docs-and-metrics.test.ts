@@ -139,12 +139,21 @@ describe('API docs in development', () => {
     assert.deepEqual(
       Object.fromEntries(Object.entries(document.components.securitySchemes).map(([name, s]) => [name, [s.type, s.scheme ?? s.in, s.bearerFormat ?? s.name]])),
       {
-        bearer: ['http', 'bearer', 'JWT'],
+        bearer: ['oauth2', undefined, undefined],
         apiKey: ['apiKey', 'header', 'X-API-Key'],
         cookie: ['apiKey', 'cookie', '__Host-session'],
         basic: ['http', 'basic', undefined],
       },
     );
+  });
+
+  test('describe bearer tokens as the OAuth2 password flow, with the token URL and every role scope', () => {
+    const bearer = document.components.securitySchemes.bearer as unknown as { flows: { password: { tokenUrl: string; refreshUrl: string; scopes: Record<string, string> } } };
+    assert.equal(bearer.flows.password.tokenUrl, '/v1/auth/token');
+    assert.equal(bearer.flows.password.refreshUrl, '/v1/auth/token');
+    const scopes = Object.keys(bearer.flows.password.scopes);
+    for (const scope of ['orders:read', 'orders:write', 'files:write', 'admin:users']) assert.ok(scopes.includes(scope), scope);
+    assert.match(bearer.flows.password.scopes['orders:read']!, /user/);
   });
 
   test('describe every declared route, with {param} paths', () => {

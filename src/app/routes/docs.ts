@@ -6,6 +6,13 @@ import { METRICS_SCOPE, serveDocs, type RampartConfig, type RampartServer } from
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+function rolesHolding(config: RampartConfig, scope: string): string {
+  return Object.entries(config.identity.roles)
+    .filter(([, scopes]) => scopes.includes(scope))
+    .map(([role]) => role)
+    .join(', ');
+}
+
 export async function docsRoutes(app: RampartServer, config: RampartConfig): Promise<void> {
   if (!config.docs.enabled) return;
   const scope = config.docs.scope;
@@ -20,5 +27,10 @@ export async function docsRoutes(app: RampartServer, config: RampartConfig): Pro
     },
     // The service Basic credential (identity.ts) holds only the metrics scope.
     serviceScopes: config.secrets.RAMPART_SERVICE_PASSWORD === undefined ? undefined : [METRICS_SCOPE],
+    // Bearer tokens come from the password grant: say so, with every scope a role can hold.
+    oauth: {
+      tokenUrl: '/v1/auth/token',
+      scopes: Object.fromEntries([...new Set(Object.values(config.identity.roles).flat())].sort().map((scope) => [scope, `held by the roles ${rolesHolding(config, scope)}`])),
+    },
   });
 }

@@ -14,13 +14,15 @@ export interface OpenApiOptions {
   credentials?: readonly CredentialScheme[];
   /** Scopes of the HTTP Basic service credential, when one is configured. */
   serviceScopes?: readonly string[];
+  /** The OAuth2 password grant's token URL and the scopes it grants (see SecurityOptions). */
+  oauth?: SecurityOptions['oauth'];
 }
 
 /** Request media types a route may be documented with, if its scope can parse them. */
 const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
 export async function registerOpenApi(app: RampartServer, options: OpenApiOptions): Promise<void> {
-  const security: SecurityOptions = { credentials: options.credentials ?? ALL_CREDENTIALS, serviceScopes: options.serviceScopes };
+  const security: SecurityOptions = { credentials: options.credentials ?? ALL_CREDENTIALS, serviceScopes: options.serviceScopes, ...(options.oauth ? { oauth: options.oauth } : {}) };
   // What each route's own scope parses (the OAuth endpoints take forms, not JSON).
   const accepts = new WeakMap<object, string[]>();
   app.addHook('onRoute', function recordMediaTypes(route) {

@@ -10,7 +10,8 @@ export const ALL_CREDENTIALS: readonly CredentialScheme[] = ['bearer', 'apiKey',
 
 type SecurityScheme =
   | { type: 'http'; scheme: 'bearer' | 'basic'; bearerFormat?: string; description: string }
-  | { type: 'apiKey'; in: 'header' | 'cookie'; name: string; description: string };
+  | { type: 'apiKey'; in: 'header' | 'cookie'; name: string; description: string }
+  | { type: 'oauth2'; description: string; flows: { password: { tokenUrl: string; refreshUrl: string; scopes: Record<string, string> } } };
 
 const SCHEMES: Readonly<Record<CredentialScheme | 'basic', SecurityScheme>> = {
   bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An RFC 9068 access token (`typ: at+jwt`) from POST /v1/auth/token.' },
@@ -24,11 +25,25 @@ export interface SecurityOptions {
   credentials: readonly CredentialScheme[];
   /** Scopes of the HTTP Basic service credential; undefined when Basic is off. */
   serviceScopes: readonly string[] | undefined;
+  /**
+   * Where bearer tokens come from, when the API runs the OAuth2 password grant (`authRoutes`):
+   * the bearer scheme is then described as OAuth2's password flow, so that clients, the docs
+   * page and auditors can log in from the document alone.
+   */
+  oauth?: { tokenUrl: string; scopes: Readonly<Record<string, string>> };
 }
 
 export function securitySchemes(options: SecurityOptions): Record<string, SecurityScheme> {
   const schemes: Record<string, SecurityScheme> = {};
   for (const credential of options.credentials) schemes[credential] = SCHEMES[credential];
+  if (options.oauth !== undefined && schemes.bearer !== undefined) {
+    const { tokenUrl, scopes } = options.oauth;
+    schemes.bearer = {
+      type: 'oauth2',
+      description: `${SCHEMES.bearer.description} Sent as \`Authorization: Bearer …\`.`,
+      flows: { password: { tokenUrl, refreshUrl: tokenUrl, scopes: { ...scopes } } },
+    };
+  }
   if (options.serviceScopes !== undefined) schemes.basic = SCHEMES.basic;
   return schemes;
 }
