@@ -64,7 +64,9 @@ export async function runSurvey(
   const survey = new Survey();
   const record = (observation: Observation): void => {
     survey.observations.push(observation);
-    const json = parseJson(observation.result.response.text);
+    // Only successful answers hold real values: a refusal's problem+json (`status: 401`) does not.
+    const ok = observation.result.response.status >= 200 && observation.result.response.status < 300;
+    const json = ok ? parseJson(observation.result.response.text) : undefined;
     if (json !== undefined && observation.operation) values.learn(observation.operation.path, json);
     for (const url of revealedLinks(observation.result.response, observation.url)) {
       if (target.inScope(url) && !survey.revealed.has(url.href)) survey.revealed.set(url.href, { url, from: `${observation.method} ${observation.route}` });

@@ -74,7 +74,7 @@ describe('ground truth: the vulnerable API and its fixed twin', () => {
     const again = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY] });
     const prints = (r: AuditResult): string[] => r.findings.map((f) => f.fingerprint).sort();
     assert.deepEqual(prints(again), prints(overHttp));
-    const overTls = await audit(twins.vulnTls, { only: ['injection'], ca: twins.ca });
+    const overTls = await audit(twins.vulnTls, { only: ['injection'], ca: twins.ca, identities: IDENTITIES });
     assert.deepEqual(
       prints(overTls),
       overHttp.findings.filter((f) => f.check === 'injection').map((f) => f.fingerprint).sort(),

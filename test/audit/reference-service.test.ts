@@ -93,6 +93,9 @@ describe('auditing the reference service', { timeout: 180_000 }, () => {
     assert.equal(status, 0, stderr);
     const ran = (report as Report & { checks: { ran: string[] } }).checks.ran;
     for (const id of ['bola', 'mass-assignment', 'data-exposure', 'function-level']) assert.ok(ran.includes(id), `${id} ran`);
+    // The routes refused without credentials were probed for injection as alice, not skipped.
+    const notes = (report as Report & { notes: string[] }).notes.join('\n');
+    assert.match(notes, /injection: \d+ operation\(s\) with parameters answered 401\/403 without credentials; [1-9]\d* tested as identity alice/, notes);
   });
 
   test('in development: the open docs are reported, labelled development-only', async () => {

@@ -1,7 +1,7 @@
 // Error handling: malformed input (broken JSON, quotes, bad percent-encoding) must get a plain
 // 4xx, not a stack trace, SQL text, a server path or a framework debug page. And TRACE, which
 // echoes requests back (cookies and auth headers included), must be off.
-import type { Check, CheckContext } from '../check.ts';
+import type { AuditIdentity, Check, CheckContext } from '../check.ts';
 import { Grouped } from '../check.ts';
 import type { Location } from '../finding.ts';
 import type { HttpRequestSpec, HttpResult } from '../http/client.ts';
@@ -33,11 +33,25 @@ interface Probe {
   location: Location;
   /** Text of a normal answer on the same route: leaks already there are content, not errors. */
   baseline: string;
+  /** Sent as this identity: a GET route that refuses anonymous callers (never a body). */
+  as?: AuditIdentity;
+  /** For a probe sent as an identity: the plain request whose answer, as it, is the baseline. */
+  normal?: HttpRequestSpec;
 }
 
-function probesFor(ctx: CheckContext, operation: Operation): Probe[] {
+function probesFor(ctx: CheckContext, operation: Operation, user: AuditIdentity | undefined): Probe[] {
   const planner = ctx.planner!;
-  const baseline = ctx.survey.baseline(operation)?.result.response.text ?? '';
+  const answer = ctx.survey.baseline(operation)?.result.response;
+  const refused = answer !== undefined && (answer.status === 401 || answer.status === 403);
+  // A GET refused without credentials is reached as the user identity (its query parameters only,
+  // never a body); the identity's own plain answer, which must be a 2xx, is then the baseline. Not
+  // with path parameters: no real id is known, and 404s count against the identity on some targets.
+  const hasPathParam = operation.parameters.some((p) => p.in === 'path');
+  const asUser = refused && user !== undefined && operation.method === 'GET' && !hasPathParam;
+  const plain = asUser ? planner.plan(operation) : undefined;
+  const as = asUser && plain ? { as: user, normal: { method: 'GET', url: plain.url, headers: plain.headers, purpose: 'baseline as identity' } } : {};
+  const said = asUser ? ` (as identity ${user.name})` : '';
+  const baseline = answer?.text ?? '';
   const probes: Probe[] = [];
   const location = { method: operation.method, route: operation.path };
   if (operation.requestBody && /json/i.test(operation.requestBody.contentType)) {
@@ -55,22 +69,24 @@ function probesFor(ctx: CheckContext, operation: Operation): Probe[] {
   for (const parameter of params) {
     const planned = planner.plan(operation, { values: { [parameter.name]: QUOTE_PROBE } });
     probes.push({
-      label: `quotes in ${parameter.in} parameter ${parameter.name}`,
+      label: `quotes in ${parameter.in} parameter ${parameter.name}${said}`,
       request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `quotes in ${parameter.name}` },
       echoes: [QUOTE_PROBE],
       location: { ...location, parameter: parameter.name },
       baseline,
+      ...as,
     });
   }
   const pathParam = params.find((p) => p.in === 'path');
   if (pathParam) {
     const planned = planner.plan(operation, { rawPath: { [pathParam.name]: BAD_ENCODING } });
     probes.push({
-      label: `malformed percent-encoding in ${pathParam.name}`,
+      label: `malformed percent-encoding in ${pathParam.name}${said}`,
       request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `bad encoding in ${pathParam.name}` },
       echoes: [BAD_ENCODING, decodeURIComponentSafe(BAD_ENCODING)],
       location: { ...location, parameter: pathParam.name },
       baseline,
+      ...as,
     });
   }
   return probes;
@@ -149,11 +165,25 @@ export const errorsCheck: Check = {
     const grouped = new Grouped(ctx);
     const probes: Probe[] = [];
     if (ctx.spec) {
-      for (const operation of ctx.spec.operations.slice(0, MAX_OPERATIONS)) probes.push(...probesFor(ctx, operation));
+      const user = ctx.identities.find((i) => i.role === 'user');
+      for (const operation of ctx.spec.operations.slice(0, MAX_OPERATIONS)) probes.push(...probesFor(ctx, operation, user));
     }
     probes.push(...baseProbes(ctx));
+    const normals = new Map<string, string | undefined>();
     for (const probe of probes) {
-      const result = await ctx.send(probe.request);
+      if (probe.as !== undefined && probe.normal !== undefined) {
+        // The identity's ordinary answer on the route: leaks already there are content.
+        const key = String(probe.normal.url);
+        if (!normals.has(key)) {
+          const normal = await ctx.sendAs(probe.as, probe.normal);
+          const ok = usable(normal) && normal.response.status >= 200 && normal.response.status < 300;
+          normals.set(key, ok ? normal.response.text : undefined);
+        }
+        const normal = normals.get(key);
+        if (normal === undefined) continue;
+        probe.baseline = normal;
+      }
+      const result = await (probe.as === undefined ? ctx.send(probe.request) : ctx.sendAs(probe.as, probe.request));
       if (!usable(result)) continue;
       judge(grouped, probe, result);
     }

@@ -1,10 +1,12 @@
 // SQL injection, proven by inference: a condition that is always true leaves the answer as it
 // was, one that is always false changes it, a second pair with other literals agrees, and a
 // control (the value with junk appended) shows that the parameter really selects what is
-// returned. An SQL error message alone is reported as firm at most, never confirmed.
+// returned. An SQL error message alone is reported as firm at most, never confirmed. Operations
+// refused without credentials are probed as the first ordinary (role=user) identity: GET with
+// query parameters only (no body, no made-up object ids).
 import type { Check, CheckContext } from '../check.ts';
 import type { Exchange } from '../finding.ts';
-import type { HttpResult, UsableResult } from '../http/client.ts';
+import type { HttpRequestSpec, HttpResult, UsableResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
 import { differentAnswer, sameAnswer, stripEchoes } from '../lib/compare.ts';
 import { exchange } from '../lib/evidence.ts';
@@ -32,7 +34,7 @@ export const injectionCheck: Check = {
   title: 'SQL injection',
   owasp: 'API8:2023',
   cwe: 89,
-  summary: 'SQL injection in path and query parameters, confirmed by paired boolean requests and a control.',
+  summary: 'SQL injection in path and query parameters (protected GET routes as a user identity), confirmed by paired boolean requests and a control.',
   needs: ['spec'],
   rules: [
     {
@@ -55,27 +57,93 @@ export const injectionCheck: Check = {
   async run(ctx: CheckContext): Promise<void> {
     const spec = ctx.spec!;
     const operations = spec.operations.filter((o) => o.method === 'GET').slice(0, MAX_OPERATIONS);
-    let needCredentials = 0;
+    // Operations refused without credentials are probed as one ordinary identity. Only GET: an
+    // identity never carries a payload in the body of a request that could write.
+    const identity = ctx.identities.find((i) => i.role === 'user');
+    const anonymous = (request: HttpRequestSpec): Promise<HttpResult> => ctx.send(request);
+    const asIdentity = (request: HttpRequestSpec): Promise<HttpResult> => ctx.sendAs(identity!, request);
+    const tested: string[] = [];
+    const untested: Untested = { anonymous: [], pathIds: [], refused: [] };
     for (const operation of operations) {
       const baseline = ctx.survey.baseline(operation);
-      if (baseline && (baseline.result.response.status === 401 || baseline.result.response.status === 403)) {
-        needCredentials++;
+      const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query').slice(0, MAX_PARAMS);
+      if (params.length === 0) continue;
+      const protectedOperation = baseline !== undefined && refusedStatus(baseline.result.response.status);
+      if (!protectedOperation) {
+        for (const parameter of params) await probeParameter(ctx, operation, parameter, anonymous);
         continue;
       }
-      const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query').slice(0, MAX_PARAMS);
-      for (const parameter of params) await probeParameter(ctx, operation, parameter);
+      const route = `${operation.method} ${operation.path}`;
+      if (identity === undefined) {
+        untested.anonymous.push(route);
+        continue;
+      }
+      // The anonymous survey learned no id behind a refusal, and a made-up one only gets 404s,
+      // which targets count against the identity (object-enumeration limits): not probed.
+      if (params.some((p) => p.in === 'path')) {
+        untested.pathIds.push(route);
+        continue;
+      }
+      // Still refused as the identity (an admin route, a missing scope): nothing to compare.
+      const planned = ctx.planner!.plan(operation);
+      const entry = await asIdentity({ method: 'GET', url: planned.url, headers: planned.headers, purpose: 'is the identity let in?' });
+      if (!usable(entry) || entry.response.status < 200 || entry.response.status >= 300) {
+        untested.refused.push(route);
+        continue;
+      }
+      tested.push(route);
+      for (const parameter of params) await probeParameter(ctx, operation, parameter, asIdentity, identity.name);
     }
-    if (needCredentials > 0) ctx.note(`${needCredentials} operation(s) answered 401/403 without credentials; their parameters were not tested`);
+    const note = protectedNote(tested, untested, identity?.name);
+    if (note !== undefined) ctx.note(note);
   },
 };
 
-async function probeParameter(ctx: CheckContext, operation: Operation, parameter: Parameter): Promise<void> {
+function refusedStatus(status: number): boolean {
+  return status === 401 || status === 403;
+}
+
+const NAMED = 8;
+
+function routes(list: readonly string[]): string {
+  return list.length <= NAMED ? list.join(', ') : `${list.slice(0, NAMED).join(', ')} and ${list.length - NAMED} more`;
+}
+
+/** Operations refused without credentials and left untested, by reason. */
+export interface Untested {
+  /** No role=user identity was given. */
+  anonymous: string[];
+  /** A path parameter: no id of a real object is known (the survey was anonymous). */
+  pathIds: string[];
+  /** The identity got no 2xx either. */
+  refused: string[];
+}
+
+/** How many operations refused without credentials were tested, as whom, and why the rest were not. */
+export function protectedNote(tested: readonly string[], untested: Untested, identity: string | undefined): string | undefined {
+  const left = untested.anonymous.length + untested.pathIds.length + untested.refused.length;
+  const total = tested.length + left;
+  if (total === 0) return undefined;
+  const head = `${total} operation(s) with parameters answered 401/403 without credentials`;
+  if (identity === undefined) {
+    return `${head}; their parameters were not tested (no role=user identity given; add one with --identity): ${routes(untested.anonymous)}`;
+  }
+  const parts = [`${tested.length} tested as identity ${identity} (GET only)`];
+  if (untested.refused.length > 0) parts.push(`${untested.refused.length} not tested, no 2xx as ${identity} either: ${routes(untested.refused)}`);
+  if (untested.pathIds.length > 0) parts.push(`${untested.pathIds.length} not tested, path parameters with no known object id: ${routes(untested.pathIds)}`);
+  return `${head}; ${parts.join('; ')}`;
+}
+
+type Send = (request: HttpRequestSpec) => Promise<HttpResult>;
+
+async function probeParameter(ctx: CheckContext, operation: Operation, parameter: Parameter, transport: Send, identity?: string): Promise<void> {
   const planner = ctx.planner!;
   const original = planner.valueFor(operation, parameter);
   const send = (value: string, purpose: string): Promise<HttpResult> => {
     const planned = planner.plan(operation, { values: { [parameter.name]: value } });
-    return ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: `${parameter.name}: ${purpose}` });
+    return transport({ method: 'GET', url: planned.url, headers: planned.headers, purpose: `${parameter.name}: ${purpose}` });
   };
+  const as = identity === undefined ? '' : ` (sent as identity ${identity})`;
   const r0 = await send(original, 'baseline');
   const r0again = await send(original, 'baseline again');
   if (!usable(r0) || !usable(r0again)) return;
@@ -126,7 +194,7 @@ async function probeParameter(ctx: CheckContext, operation: Operation, parameter
       evidence: {
         summary:
           `Appending an always-true SQL condition (${syntax.name} syntax) to ${parameter.name}=${original} gives the baseline answer (${r0.response.status}); an always-false one changes it (${f1.response.status}). ` +
-          `A second pair with other literals agrees, and the control (junk appended) also changes the answer, so the condition is evaluated as SQL.`,
+          `A second pair with other literals agrees, and the control (junk appended) also changes the answer, so the condition is evaluated as SQL${as}.`,
         exchanges,
       },
     });
@@ -144,7 +212,7 @@ async function probeParameter(ctx: CheckContext, operation: Operation, parameter
       confidence: 'firm',
       location: { method: operation.method, route: operation.path, parameter: parameter.name },
       evidence: {
-        summary: `A quote in ${parameter.name} produced a ${leak.name} (\`${leak.sample.slice(0, 120)}\`), so the value reaches an SQL parser unescaped. Boolean tests could not confirm it (the answer may not depend on the condition).`,
+        summary: `A quote in ${parameter.name} produced a ${leak.name} (\`${leak.sample.slice(0, 120)}\`), so the value reaches an SQL parser unescaped. Boolean tests could not confirm it (the answer may not depend on the condition)${as}.`,
         exchanges: [exchange('baseline', r0), exchange(label, result, leak.sample)],
       },
     });

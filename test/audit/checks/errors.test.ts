@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { findLeaks } from '../../../src/audit/lib/signatures.ts';
-import { audit, describe as list, findingAt, startTwins } from '../helpers.ts';
+import { audit, describe as list, findingAt, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
 
 let twins: Twins;
@@ -31,6 +31,20 @@ describe('errors check', () => {
     assert.ok(findingAt(result, 'errors.framework-message', 'GET', '/items/{id}'), list(result));
   });
 
+  test('sends the quote probes of a GET route refused without credentials as the user identity', async () => {
+    const anonymous = await audit(twins.vuln, { only: ['errors'] });
+    assert.equal(findingAt(anonymous, 'errors.sql-text', 'GET', '/my/orders'), undefined, list(anonymous));
+    const result = await audit(twins.vuln, { only: ['errors'], identities: IDENTITIES });
+    const sql = findingAt(result, 'errors.sql-text', 'GET', '/my/orders');
+    assert.ok(sql, list(result));
+    assert.ok(sql.affected.some((l) => l.route === '/my/orders' && l.parameter === 'status'));
+    // Only GET as an identity: the malformed-JSON probes of unsafe methods stay anonymous.
+    const stack = findingAt(result, 'errors.stack-trace', 'POST', '/orders');
+    assert.ok(stack, list(result));
+    assert.equal(stack.evidence.exchanges[0]!.request.headers.authorization, undefined);
+    assert.doesNotMatch(JSON.stringify(result.findings), /eyJ[A-Za-z0-9_-]+\.eyJ/);
+  });
+
   test('finds TRACE echoing request headers', async () => {
     const result = await audit(twins.vuln, { only: ['errors'] });
     const trace = findingAt(result, 'errors.trace-enabled', 'TRACE', '/');
@@ -39,7 +53,7 @@ describe('errors check', () => {
   });
 
   test('reports nothing on the fixed twin, which answers the same probes with plain problem+json', async () => {
-    const result = await audit(twins.fixed, { only: ['errors'], ca: twins.ca });
+    const result = await audit(twins.fixed, { only: ['errors'], ca: twins.ca, identities: IDENTITIES });
     assert.deepEqual(result.findings, [], list(result));
   });
 

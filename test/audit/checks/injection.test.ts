@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { differentAnswer, sameAnswer, similarity, stripEchoes } from '../../../src/audit/lib/compare.ts';
 import type { HttpResponse } from '../../../src/audit/http/client.ts';
-import { audit, describe as list, findingAt, findingsOf, startTwins } from '../helpers.ts';
+import { protectedNote } from '../../../src/audit/checks/injection.ts';
+import { audit, describe as list, findingAt, findingsOf, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
 
 let twins: Twins;
@@ -51,6 +52,58 @@ describe('injection check', () => {
   test('reports nothing on the fixed twin, which binds its parameters', async () => {
     const result = await audit(twins.fixed, { only: ['injection'], ca: twins.ca });
     assert.deepEqual(result.findings, [], list(result));
+  });
+
+  test('probes a route refused without credentials as the first user identity, GET only, secrets masked', async () => {
+    const result = await audit(twins.vuln, { only: ['injection'], identities: IDENTITIES });
+    const finding = findingAt(result, 'injection.sql-boolean', 'GET', '/my/orders');
+    assert.ok(finding, list(result));
+    assert.equal(finding.location.parameter, 'status');
+    assert.equal(finding.confidence, 'confirmed');
+    assert.match(finding.evidence.summary, /sent as identity alice/);
+    assert.match(finding.evidence.exchanges[1]!.request.url, /status=paid%27\+AND\+%271%27%3D%271/);
+    assert.notEqual(finding.evidence.exchanges[2]!.response!.bodyExcerpt, finding.evidence.exchanges[0]!.response!.bodyExcerpt);
+    for (const e of finding.evidence.exchanges) {
+      assert.equal(e.request.method, 'GET');
+      assert.equal(e.request.headers.authorization, '<redacted>');
+    }
+    const serialized = JSON.stringify(result.findings);
+    for (const identity of IDENTITIES) {
+      if (identity.credential.kind === 'login') assert.ok(!serialized.includes(identity.credential.password));
+    }
+    assert.doesNotMatch(serialized, /eyJ[A-Za-z0-9_-]+\.eyJ/);
+    assert.equal(findingsOf(result, 'injection.sql-boolean').length, 3, list(result));
+    const note = result.notes.find((n) => n.startsWith('injection: '));
+    assert.ok(note, result.notes.join('\n'));
+    assert.match(note, /operation\(s\) with parameters answered 401\/403 without credentials; \d+ tested as identity alice \(GET only\)/);
+  });
+
+  test('without identities, the protected route is named in the note as untested', async () => {
+    const result = await audit(twins.vuln, { only: ['injection'] });
+    assert.equal(findingAt(result, 'injection.sql-boolean', 'GET', '/my/orders'), undefined, list(result));
+    const note = result.notes.find((n) => n.startsWith('injection: '));
+    assert.ok(note, result.notes.join('\n'));
+    assert.match(note, /not tested \(no role=user identity given; add one with --identity\)/);
+    assert.match(note, /GET \/my\/orders/);
+  });
+
+  test('reports nothing on the fixed twin with identities, which binds the protected route too', async () => {
+    const result = await audit(twins.fixed, { only: ['injection'], ca: twins.ca, identities: IDENTITIES });
+    assert.deepEqual(result.findings, [], list(result));
+    const note = result.notes.find((n) => n.startsWith('injection: '));
+    assert.ok(note?.includes('tested as identity alice'), result.notes.join('\n'));
+  });
+
+  test('the note counts what was tested as the identity and names what stayed refused', () => {
+    const none = { anonymous: [], pathIds: [], refused: [] };
+    assert.equal(protectedNote([], none, 'alice'), undefined);
+    assert.equal(
+      protectedNote(['GET /my/orders'], { ...none, refused: ['GET /admin/search'], pathIds: ['GET /notes/{id}'] }, 'alice'),
+      '3 operation(s) with parameters answered 401/403 without credentials; 1 tested as identity alice (GET only); ' +
+        '1 not tested, no 2xx as alice either: GET /admin/search; 1 not tested, path parameters with no known object id: GET /notes/{id}',
+    );
+    const many = Array.from({ length: 10 }, (_, i) => `GET /r${i}`);
+    assert.match(protectedNote([], { ...none, anonymous: many }, undefined)!, /GET \/r7 and 2 more$/);
   });
 
   test('is skipped, with the reason, when there is no spec', async () => {
