@@ -43,6 +43,13 @@ describe('jwt check on the Node fixture', () => {
     assert.ok(result.notes.some((n) => /expiry and not-before were not tested/.test(n)), result.notes.join('\n'));
   });
 
+  test('probes as many protected GET routes as its share of the budget allows, and names what it left out', async () => {
+    const tight = await audit(twins.vuln, { only: ['jwt'], identities: IDENTITIES, maxRequests: 150 });
+    assert.ok(tight.notes.some((n) => /protected GET route\(s\) were not probed with forged tokens: 8 routes/.test(n)), tight.notes.join('\n'));
+    const full = await audit(twins.vuln, { only: ['jwt'], identities: IDENTITIES });
+    assert.ok(!full.notes.some((n) => /not probed with forged tokens/.test(n)), full.notes.join('\n'));
+  });
+
   test('is skipped, with the reason, without identities', async () => {
     const result = await audit(twins.vuln, { only: ['jwt'] });
     assert.equal(result.checks.skipped[0]?.id, 'jwt');
