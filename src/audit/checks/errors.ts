@@ -12,7 +12,7 @@ import { findLeaks } from '../lib/signatures.ts';
 import type { LeakKind } from '../lib/signatures.ts';
 import type { Operation } from '../spec/load.ts';
 
-const MAX_OPERATIONS = 30;
+const MAX_OPERATIONS = 60;
 const MAX_PARAMS = 3;
 const MALFORMED_JSON = '{"rampart": [1, 2';
 const QUOTE_PROBE = `rampart'"`;
@@ -167,6 +167,8 @@ export const errorsCheck: Check = {
     if (ctx.spec) {
       const user = ctx.identities.find((i) => i.role === 'user');
       for (const operation of ctx.spec.operations.slice(0, MAX_OPERATIONS)) probes.push(...probesFor(ctx, operation, user));
+      const left = ctx.spec.operations.length - MAX_OPERATIONS;
+      if (left > 0) ctx.note(`${left} operation(s) after the spec's first ${MAX_OPERATIONS} were not probed for error leaks`);
     }
     probes.push(...baseProbes(ctx));
     const normals = new Map<string, string | undefined>();
