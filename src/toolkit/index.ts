@@ -85,7 +85,7 @@ export {
   DEFAULT_SIGNATURE_FILE,
   MAX_NAME_LENGTH,
 } from './uploads/index.ts';
-export type { Uploads, UploadOptions, ReceivedUpload, FileStorage, Scanner, ScanResult, Signature, AllowedType, ClamdScannerOptions } from './uploads/index.ts';
+export type { Uploads, UploadOptions, ReceivedUpload, FileStorage, Scanner, ScanResult, Signature, AllowedType, ClamdScannerOptions, MalwareFinding, MalwareHook } from './uploads/index.ts';
 
 export {
   createOutboundClient,

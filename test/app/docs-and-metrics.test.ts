@@ -188,6 +188,20 @@ describe('API docs in development', () => {
     assert.deepEqual(Object.keys(document.paths['/v1/transfers']!.post!.requestBody!.content), ['application/json']);
   });
 
+  test('document the upload as multipart/form-data with one binary `file` part', () => {
+    const upload = document.paths['/v1/files']!.post!;
+    assert.deepEqual(Object.keys(upload.requestBody!.content), ['multipart/form-data']);
+    const schema = (upload.requestBody!.content['multipart/form-data'] as { schema: { type: string; required: string[]; properties: Record<string, { type: string; contentMediaType: string }> } }).schema;
+    assert.equal(schema.type, 'object');
+    assert.deepEqual(schema.required, ['file']);
+    assert.deepEqual(Object.keys(schema.properties), ['file']);
+    assert.equal(schema.properties.file!.type, 'string');
+    assert.equal(schema.properties.file!.contentMediaType, 'application/octet-stream');
+    assert.ok(upload.responses['400'], 'a malformed body is a documented refusal');
+    // The documentation-only marker never reaches the document itself.
+    assert.ok(!JSON.stringify(upload).includes('"upload"'));
+  });
+
   test('leak no internals: no servers, file paths, docs routes or library markers', () => {
     const text = JSON.stringify(document);
     assert.equal(document.servers, undefined);

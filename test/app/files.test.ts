@@ -2,9 +2,11 @@
 // deleting one's own files, and the attacks on uploads — an executable renamed .png, SVG and
 // HTML with script, a polyglot, path traversal in the name, the EICAR string, an oversized
 // stream, malformed multipart — and on downloads: another user's file, sniffing, rendering.
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -282,6 +284,21 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await refused(alice, () => upload(alice, 'innocent.png', Buffer.concat([PNG, EICAR])), 422, 'malware-detected');
       });
 
+      test('each malware refusal is a security event with hash, size and type, never the name or content', async () => {
+        const mallory = await user('mallory', 'user');
+        const data = Buffer.concat([PNG, EICAR]);
+        await refused(mallory, () => upload(mallory, '<script>evil</script>.png', data), 422, 'malware-detected');
+        await refused(mallory, () => upload(mallory, 'eicar.com', EICAR), 422, 'malware-detected');
+        // Read back from the stored trail (newest first), as GET /v1/admin/events does.
+        const events = await service.identity.events.list({ type: 'upload_malware_rejected', principalId: mallory.id });
+        assert.equal(events.length, 2);
+        const [plain, inPng] = events;
+        assert.equal(inPng!.clientIp, '127.0.0.1');
+        assert.deepEqual(inPng!.detail, { signature: 'Eicar-Test-Signature', sha256: createHash('sha256').update(data).digest('hex'), size: data.length, detectedType: 'image/png' });
+        assert.deepEqual(plain!.detail, { signature: 'Eicar-Test-Signature', sha256: createHash('sha256').update(EICAR).digest('hex'), size: EICAR.length });
+        for (const event of events) assert.ok(!/script|eicar\.com|EICAR-STANDARD/.test(JSON.stringify(event)), JSON.stringify(event));
+      });
+
       test('a polyglot (valid PNG + script) is stored only as an image/png attachment in a sandbox', async () => {
         const file = await uploaded(alice, 'poly.png', POLYGLOT);
         assert.equal(file.mediaType, 'image/png');
@@ -519,6 +536,32 @@ function streamUpload(url: string, token: string, total: number): Promise<{ stat
     Readable.from(body()).on('error', () => undefined).pipe(req);
   });
 }
+
+describe('files: startup after a crash mid-upload', () => {
+  test('removes temporary files older than an hour, and only those', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rampart-crashed-'));
+    const storage = join(dataDir, 'files');
+    mkdirSync(storage, { mode: 0o700 });
+    const staleTemp = join(storage, '.upload-0b6c4a5e-8f1d-4c2e-9a7b-3d5e6f708192.part');
+    const freshTemp = join(storage, '.upload-1b6c4a5e-8f1d-4c2e-9a7b-3d5e6f708192.part');
+    const stored = join(storage, '2b6c4a5e-8f1d-4c2e-9a7b-3d5e6f708192');
+    for (const path of [staleTemp, freshTemp, stored]) writeFileSync(path, PNG);
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    // The stored file is as old as the stale temporary one: age alone never removes a file.
+    for (const path of [staleTemp, stored]) utimesSync(path, twoHoursAgo, twoHoursAgo);
+    let service: RunningService | undefined;
+    try {
+      service = await startReferenceService({ ...ENV, RAMPART_DATA_DIR: dataDir });
+      assert.equal(service.config.dataDir, dataDir);
+      assert.equal(existsSync(staleTemp), false);
+      assert.equal(existsSync(freshTemp), true);
+      assert.ok(readFileSync(stored).equals(PNG));
+    } finally {
+      await service?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('files with clamd (fake clamd on a unix socket)', () => {
   let service: RunningService;

@@ -2,7 +2,7 @@
 // rate-limit refusal; security events by type; GET /metrics closed by default.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countSecurityEvents, createBasicAuthenticator, createMetrics, metricsRoute, Type, type Metrics, type SecurityEvents } from '../../src/toolkit/index.ts';
+import { countSecurityEvents, createBasicAuthenticator, createMetrics, metricsRoute, SECURITY_EVENT_TYPES, Type, type Metrics, type SecurityEvents } from '../../src/toolkit/index.ts';
 import { request } from '../helpers/http.ts';
 import { samples, value } from '../helpers/prometheus.ts';
 import { Ok, startServer, type TestServer } from '../helpers/server.ts';
@@ -99,7 +99,7 @@ describe('security event metrics', () => {
   test('every known type starts at zero; recorded events are counted and still recorded', async () => {
     const metrics = createMetrics({ processMetrics: false });
     const events = fakeEvents();
-    assert.equal(samples(await metrics.render(), 'rampart_security_events_total').length, 25);
+    assert.equal(samples(await metrics.render(), 'rampart_security_events_total').length, SECURITY_EVENT_TYPES.length);
     countSecurityEvents(events, metrics);
     await events.record({ type: 'login_failed', clientIp: '192.0.2.1' });
     await events.record({ type: 'login_failed', clientIp: '192.0.2.1' });

@@ -74,7 +74,14 @@ const meta = (file: { id: string; name: string; mediaType: string; size: number;
 export async function fileRoutes(app: RampartServer, database: Database<unknown>, config: RampartConfig, identity: Identity): Promise<void> {
   const settings = config.uploads;
   const scanner = settings.clamdSocket === undefined ? createSignatureScanner(DEFAULT_SIGNATURE_FILE) : createClamdScanner({ socketPath: settings.clamdSocket });
-  const uploads = createUploads({ dir: join(config.dataDir, 'files'), maxBytes: settings.maxBytes, scanner });
+  const uploads = createUploads({
+    dir: join(config.dataDir, 'files'),
+    maxBytes: settings.maxBytes,
+    scanner,
+    // Someone sent malware: a security event (never the file's name or content), not only a log line.
+    onMalware: (request, finding) =>
+      identity.events.record({ type: 'upload_malware_rejected', principalId: request.principal?.id ?? null, clientIp: request.client.ip, detail: { ...finding } }),
+  });
   const files = createFiles(database.db, uploads.storage, { bytes: settings.quotaBytes, count: settings.quotaCount });
 
   // Multipart parsing is installed in this scope only, for this one route.
@@ -82,7 +89,8 @@ export async function fileRoutes(app: RampartServer, database: Database<unknown>
     await uploads.register(scope);
     scope.post('/v1/files', {
       policy: WRITE,
-      schema: { response: { 201: FileMeta } },
+      // `upload` only documents the multipart body; it is streamed, never parsed by a schema.
+      schema: { upload: { field: 'file', description: 'The file (one part); its type is detected from its bytes.' }, response: { 201: FileMeta } },
       handler: async (request, reply) => {
         const ownerId = request.principal!.id;
         const upload = await uploads.receive(request);

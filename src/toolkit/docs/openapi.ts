@@ -18,6 +18,27 @@ export interface OpenApiOptions {
   oauth?: SecurityOptions['oauth'];
 }
 
+declare module 'fastify' {
+  interface FastifySchema {
+    /**
+     * Documentation only: the route takes one file as multipart/form-data (see createUploads).
+     * Fastify never validates a body through it — the body is streamed, not parsed — but the
+     * OpenAPI document describes it as a form with one binary part named `field`.
+     */
+    upload?: { field: string; description?: string };
+  }
+}
+
+/** The multipart body of an upload route, as OpenAPI 3.1 (JSON Schema 2020-12) states it. */
+function uploadBody(upload: { field: string; description?: string }): Record<string, unknown> {
+  return {
+    type: 'object',
+    required: [upload.field],
+    additionalProperties: false,
+    properties: { [upload.field]: { type: 'string', contentMediaType: 'application/octet-stream', ...(upload.description === undefined ? {} : { description: upload.description }) } },
+  };
+}
+
 /** Request media types a route may be documented with, if its scope can parse them. */
 const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
@@ -40,10 +61,14 @@ export async function registerOpenApi(app: RampartServer, options: OpenApiOption
       const policy = route.policy;
       // A route without a policy stops the server from starting; it is never documented.
       if (policy === undefined) return { schema: { ...schema, hide: true }, url };
+      const { upload, ...rest } = schema;
+      // An upload's body exists only here, in the document: the route's own schema has none,
+      // so Fastify neither parses nor validates it (the multipart stream is read by the handler).
+      const documented: FastifySchema = upload === undefined ? rest : { ...rest, body: uploadBody(upload), consumes: ['multipart/form-data'] };
       const described: FastifySchema = {
-        ...schema,
+        ...documented,
         security: securityRequirements(policy, security),
-        response: withProblemResponses(schema, policy),
+        response: withProblemResponses(documented, policy),
       };
       const consumes = accepts.get(route);
       if (consumes !== undefined && consumes.length > 0) described.consumes = consumes;

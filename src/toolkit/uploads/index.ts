@@ -6,17 +6,17 @@ import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { RampartServer } from '../server/create.ts';
 import { DEFAULT_ALLOWED_TYPES, type AllowedType } from './allowlist.ts';
-import { receiveUpload, type ReceivedUpload } from './receive.ts';
+import { receiveUpload, type MalwareHook, type ReceivedUpload } from './receive.ts';
 import type { Scanner } from './scanner.ts';
-import { openFileStorage, type FileStorage } from './storage.ts';
+import { openFileStorage, removeStaleTempFiles, type FileStorage } from './storage.ts';
 
 export { DEFAULT_ALLOWED_TYPES, extensionOf, type AllowedType } from './allowlist.ts';
 export { contentDisposition, sanitizeFilename, MAX_NAME_LENGTH } from './filename.ts';
 export { ScannerUnavailableError, type Scanner, type ScanResult } from './scanner.ts';
 export { createSignatureScanner, parseSignatures, signatureScanner, type Signature } from './signature-scanner.ts';
 export { createClamdScanner, type ClamdScannerOptions } from './clamd-scanner.ts';
-export type { ReceivedUpload } from './receive.ts';
-export type { FileStorage } from './storage.ts';
+export type { MalwareFinding, MalwareHook, ReceivedUpload } from './receive.ts';
+export { removeStaleTempFiles, STALE_TEMP_AGE_MS, type FileStorage } from './storage.ts';
 
 /** The signature file shipped with the package (the EICAR test signature). */
 export const DEFAULT_SIGNATURE_FILE = fileURLToPath(new URL('../../../signatures/malware.txt', import.meta.url));
@@ -29,6 +29,11 @@ export interface UploadOptions {
   scanner: Scanner;
   /** file-type extension → accepted type; DEFAULT_ALLOWED_TYPES when omitted. */
   allowedTypes?: Readonly<Record<string, AllowedType>>;
+  /**
+   * Called for each file the scanner refuses (with its signature, hash, size and detected
+   * type, never its name or content), e.g. to record a security event. Without it, a warn log.
+   */
+  onMalware?: MalwareHook;
 }
 
 export interface Uploads {
@@ -50,7 +55,9 @@ export function createUploads(options: UploadOptions): Uploads {
     if (/svg|html|xml/i.test(`${ext} ${type.mediaType}`)) throw new TypeError(`createUploads: ${type.mediaType} is active content and cannot be allowed`);
   }
   const storage = openFileStorage(options.dir);
-  const receiveOptions = { storage, maxBytes: options.maxBytes, scanner: options.scanner, allowedTypes };
+  // A crash mid-upload leaves a temporary file behind; startup is when nobody of ours holds one.
+  removeStaleTempFiles(storage.dir);
+  const receiveOptions = { storage, maxBytes: options.maxBytes, scanner: options.scanner, allowedTypes, ...(options.onMalware ? { onMalware: options.onMalware } : {}) };
   return {
     storage,
     async register(scope) {

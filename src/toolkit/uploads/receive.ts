@@ -24,7 +24,20 @@ export interface ReceiveOptions {
   maxBytes: number;
   scanner: Scanner;
   allowedTypes: Readonly<Record<string, AllowedType>>;
+  onMalware?: MalwareHook;
 }
+
+/** What is known about a file the scanner refused: never its name, never its content. */
+export interface MalwareFinding {
+  signature: string;
+  sha256: string;
+  size: number;
+  /** The media type its magic bytes claim, when they claim one. */
+  detectedType?: string;
+}
+
+/** Called once per refused file, before the 422 is sent (e.g. to record a security event). */
+export type MalwareHook = (request: FastifyRequest, finding: MalwareFinding) => Promise<void> | void;
 
 /** A file that passed every check and waits, under a temporary name, for keep() or discard(). */
 export interface ReceivedUpload {
@@ -132,13 +145,31 @@ async function check(file: TempFile, options: ReceiveOptions, request: FastifyRe
     request.log.error({ err: error }, 'malware scanner unavailable; upload refused');
     throw SCANNER_UNAVAILABLE;
   }
+  const detected = await fileTypeFromBuffer(file.head);
   if (!result.clean) {
-    request.log.warn({ signature: result.signature, sha256: file.sha256 }, 'upload refused: malware signature matched');
+    await reportMalware(request, options.onMalware, {
+      signature: result.signature,
+      sha256: file.sha256,
+      size: file.size,
+      ...(detected === undefined ? {} : { detectedType: detected.mime }),
+    });
     throw malwareFound(result.signature);
   }
-  const detected = await fileTypeFromBuffer(file.head);
   const allowed = detected === undefined ? undefined : options.allowedTypes[detected.ext];
   if (allowed === undefined) throw unsupportedType(Object.keys(options.allowedTypes));
   if (!allowed.extensions.includes(extensionOf(file.name))) throw extensionMismatch(allowed.extensions);
   return allowed;
+}
+
+async function reportMalware(request: FastifyRequest, hook: MalwareHook | undefined, finding: MalwareFinding): Promise<void> {
+  if (hook === undefined) {
+    request.log.warn(finding, 'upload refused: malware signature matched');
+    return;
+  }
+  // The refusal stands whatever the hook does; a failing hook is logged, not the client's 500.
+  try {
+    await hook(request, finding);
+  } catch (error) {
+    request.log.error({ err: error, ...finding }, 'upload refused: malware signature matched; the malware hook failed');
+  }
 }

@@ -3,11 +3,21 @@
 // atomic) and only get a final, random name once every check has passed. Names on disk are
 // UUIDs without an extension: nothing the client sent ever becomes part of a path.
 import { randomUUID } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 const STORED_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Exactly the names tempPath() makes; nothing else in the directory is ever taken for one. */
+const TEMP_NAME = /^\.upload-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.part$/;
+
+/**
+ * How old a temporary file must be before startup removes it. Another instance may share the
+ * directory and be receiving a file right now: its temporary file's mtime moves with every
+ * chunk written, and a request lasts at most the server's request timeout (30 s by default)
+ * plus a scan, so an hour without a write means the process that wrote it is gone.
+ */
+export const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
 
 export interface FileStorage {
   readonly dir: string;
@@ -35,7 +45,7 @@ export function openFileStorage(dir: string): FileStorage {
   };
   return {
     dir: root,
-    tempPath: () => join(root, `.upload-${randomUUID()}.part`),
+    tempPath: () => join(root, tempName()),
     async keep(tempPath) {
       const name = randomUUID();
       await rename(tempPath, pathOf(name));
@@ -50,4 +60,29 @@ export function openFileStorage(dir: string): FileStorage {
       }
     },
   };
+}
+
+const tempName = (): string => `.upload-${randomUUID()}.part`;
+
+/**
+ * Removes temporary files left by a process that died mid-upload: only regular files named
+ * like tempPath()'s and unmodified for maxAgeMs. Stored files, links and anything else stay.
+ * Returns how many were removed.
+ */
+export function removeStaleTempFiles(dir: string, maxAgeMs: number = STALE_TEMP_AGE_MS, now: number = Date.now()): number {
+  let removed = 0;
+  for (const name of readdirSync(dir)) {
+    if (!TEMP_NAME.test(name)) continue;
+    const path = join(dir, name);
+    try {
+      const stat = lstatSync(path);
+      if (!stat.isFile() || now - stat.mtimeMs < maxAgeMs) continue;
+      unlinkSync(path);
+      removed++;
+    } catch (error) {
+      // Gone meanwhile (another instance cleaning up, or finishing): nothing to do.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return removed;
 }

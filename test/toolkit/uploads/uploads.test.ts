@@ -1,12 +1,13 @@
 // createUploads on a bare toolkit server: options validated at construction, the storage
 // directory's safety, and that a failing check never leaves a byte behind — including a
 // scanner that breaks in an unexpected way.
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, lutimesSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createUploads, loadConfig, Type, type AllowedType, type RampartServer, type Scanner, type Uploads } from '../../../src/toolkit/index.ts';
+import { createUploads, loadConfig, Type, type AllowedType, type MalwareFinding, type MalwareHook, type RampartServer, type Scanner, type Uploads } from '../../../src/toolkit/index.ts';
 import { request } from '../../helpers/http.ts';
 import { startServer, type TestServer } from '../../helpers/server.ts';
 import { GIF, PNG } from './samples.ts';
@@ -24,6 +25,32 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'rampart-uploads-'));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('stale temporary files', () => {
+  test('createUploads removes only temporary-named regular files older than an hour', () => {
+    const storage = join(dir, 'stale');
+    mkdirSync(storage, { mode: 0o700 });
+    const uuid = '0b6c4a5e-8f1d-4c2e-9a7b-3d5e6f708192';
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const names = {
+      staleTemp: `.upload-${uuid}.part`,
+      freshTemp: '.upload-1b6c4a5e-8f1d-4c2e-9a7b-3d5e6f708192.part',
+      stored: uuid,
+      lookalike: `.upload-${uuid}.part.bak`,
+      upperCase: `.upload-${uuid.toUpperCase()}.part`,
+      noDot: `upload-${uuid}.part`,
+      staleLink: '.upload-2b6c4a5e-8f1d-4c2e-9a7b-3d5e6f708192.part',
+    };
+    for (const [key, name] of Object.entries(names)) {
+      if (key === 'staleLink') symlinkSync(join(storage, names.stored), join(storage, name));
+      else writeFileSync(join(storage, name), 'x');
+      if (key !== 'freshTemp') lutimesSync(join(storage, name), old, old);
+    }
+    createUploads({ dir: storage, maxBytes: 10, scanner: clean });
+    const left = readdirSync(storage).sort();
+    assert.deepEqual(left, Object.entries(names).filter(([key]) => key !== 'staleTemp').map(([, name]) => name).sort());
+  });
+});
 
 describe('createUploads options', () => {
   test('refuses to allow active content (SVG, HTML, XML) at construction', () => {
@@ -61,10 +88,17 @@ describe('receive on a toolkit server', () => {
   let server: TestServer;
   let storage: string;
   let scanner: Scanner = clean;
+  let onMalware: MalwareHook = () => undefined;
 
   before(async () => {
     storage = join(dir, 'served-nowhere');
-    const uploads: Uploads = createUploads({ dir: storage, maxBytes: 1000, scanner: { scan: (path) => scanner.scan(path) }, allowedTypes: { gif: { mediaType: 'image/gif', extensions: ['gif'] } } });
+    const uploads: Uploads = createUploads({
+      dir: storage,
+      maxBytes: 1000,
+      scanner: { scan: (path) => scanner.scan(path) },
+      allowedTypes: { gif: { mediaType: 'image/gif', extensions: ['gif'] } },
+      onMalware: (request, finding) => onMalware(request, finding),
+    });
     server = await startServer({}, (app: RampartServer) => {
       void app.register(async (scope) => {
         await uploads.register(scope);
@@ -116,6 +150,36 @@ describe('receive on a toolkit server', () => {
       assert.equal((response.json() as { signature: string }).signature, 'Test.Sig');
     } finally {
       scanner = clean;
+    }
+    assert.deepEqual(readdirSync(storage), before);
+  });
+
+  test('the malware hook gets signature, hash, size and detected type, never the name', async () => {
+    const findings: MalwareFinding[] = [];
+    scanner = { scan: () => Promise.resolve({ clean: false, signature: 'Test.Sig' }) };
+    onMalware = (_request, finding) => {
+      findings.push(finding);
+    };
+    try {
+      assert.equal((await post('secret-name.gif', GIF)).status, 422);
+    } finally {
+      scanner = clean;
+      onMalware = () => undefined;
+    }
+    assert.deepEqual(findings, [{ signature: 'Test.Sig', sha256: createHash('sha256').update(GIF).digest('hex'), size: GIF.length, detectedType: 'image/gif' }]);
+  });
+
+  test('a failing malware hook does not turn the refusal into a 500', async () => {
+    const before = readdirSync(storage);
+    scanner = { scan: () => Promise.resolve({ clean: false, signature: 'Test.Sig' }) };
+    onMalware = () => Promise.reject(new Error('event store down'));
+    try {
+      const response = await post('d.gif', GIF);
+      assert.equal(response.status, 422);
+      assert.ok(!response.body.includes('event store down'));
+    } finally {
+      scanner = clean;
+      onMalware = () => undefined;
     }
     assert.deepEqual(readdirSync(storage), before);
   });
