@@ -8,18 +8,7 @@
 // Usage: node bench/argon2-ceiling.ts <hash file> <password> <seconds> <in flight>
 import { readFileSync } from 'node:fs';
 import { verify } from '@node-rs/argon2';
-
-/** What the harness reads (bench/login.ts has the same shape). */
-interface CeilingResult {
-  verifications: number;
-  seconds: number;
-  perSecond: number;
-  /** CPU time (all threads) per verification, in microseconds. */
-  cpuUsPerVerification: number;
-  inFlight: number;
-  /** The parameters part of the PHC string, e.g. `m=19456,t=2,p=1`. */
-  params: string;
-}
+import type { CeilingResult } from './login.ts';
 
 async function main(): Promise<void> {
   const [hashFile, password, secondsText, inFlightText] = process.argv.slice(2);

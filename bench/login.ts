@@ -18,12 +18,15 @@ export const HEALTH_PAUSE_MS = 10;
 export const HEALTH_PATH = '/healthz';
 export const TOKEN_PATH = '/v1/auth/token';
 
+/** What bench/argon2-ceiling.ts prints and the harness reads. */
 export interface CeilingResult {
   verifications: number;
   seconds: number;
   perSecond: number;
+  /** CPU time (all threads) per verification, in microseconds. */
   cpuUsPerVerification: number;
   inFlight: number;
+  /** The parameters part of the PHC string, e.g. `m=19456,t=2,p=1`. */
   params: string;
 }
 

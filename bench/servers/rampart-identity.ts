@@ -42,6 +42,7 @@ import {
   type IdentityTables,
   type UsersTable,
 } from '../../src/toolkit/index.ts';
+import { ORDER_ROUTE_SCHEMA } from './rampart-order.ts';
 import { ALLOWED_ORIGIN, env, order, ready, TOKEN_AUDIENCE, TOKEN_ISSUER } from './common.ts';
 
 const USERS = 1000;
@@ -98,27 +99,11 @@ const identity = await createIdentity({
 });
 late.identity = identity;
 
-const Order = Type.Object(
-  {
-    id: Type.String(),
-    customerId: Type.String(),
-    status: Type.String(),
-    currency: Type.String(),
-    totalCents: Type.Integer(),
-    items: Type.Integer(),
-    createdAt: Type.String(),
-  },
-  { additionalProperties: false },
-);
-
 app.get(
   '/v1/orders/:id',
   {
     policy: { scopes: ['orders:read'] },
-    schema: {
-      params: Type.Object({ id: Type.String({ pattern: '^ord_[0-9]{1,12}$' }) }, { additionalProperties: false }),
-      response: { 200: Order },
-    },
+    schema: ORDER_ROUTE_SCHEMA,
   },
   (request) => order(request.params.id),
 );

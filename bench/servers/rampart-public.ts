@@ -7,7 +7,8 @@
 // RAMPART_RATE_LIMIT (passed to createServer's `rateLimit.limit`, the same setting the
 // config loader reads) so that no request of the run is refused; the memory test leaves the
 // defaults (100 per 60 s, at most 100,000 client counters).
-import { createServer, DEFAULT_RATE_LIMIT, listen, Type } from '../../src/toolkit/index.ts';
+import { createServer, DEFAULT_RATE_LIMIT, listen } from '../../src/toolkit/index.ts';
+import { ORDER_ROUTE_SCHEMA } from './rampart-order.ts';
 import { ALLOWED_ORIGIN, order, ready } from './common.ts';
 
 const app = await createServer({
@@ -21,27 +22,11 @@ const app = await createServer({
   },
 });
 
-const Order = Type.Object(
-  {
-    id: Type.String(),
-    customerId: Type.String(),
-    status: Type.String(),
-    currency: Type.String(),
-    totalCents: Type.Integer(),
-    items: Type.Integer(),
-    createdAt: Type.String(),
-  },
-  { additionalProperties: false },
-);
-
 app.get(
   '/v1/orders/:id',
   {
     policy: { public: true },
-    schema: {
-      params: Type.Object({ id: Type.String({ pattern: '^ord_[0-9]{1,12}$' }) }, { additionalProperties: false }),
-      response: { 200: Order },
-    },
+    schema: ORDER_ROUTE_SCHEMA,
   },
   (request) => order(request.params.id),
 );

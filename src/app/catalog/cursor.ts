@@ -1,5 +1,6 @@
 // Opaque keyset cursors: the sort key of the last row of a page, as base64url JSON. Clients
 // only hand them back; anything that is not a cursor this API issued is a 400 problem.
+import { sql, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import { HttpProblem, RESOURCE_ID_PATTERN } from '../../toolkit/index.ts';
 
 export const BAD_CURSOR = new HttpProblem(400, { slug: 'invalid-cursor', title: 'Invalid cursor', detail: 'The cursor is not one this API issued.' });
@@ -10,6 +11,21 @@ const ID = new RegExp(RESOURCE_ID_PATTERN);
 export interface Position<K extends string | number> {
   key: K;
   id: string;
+}
+
+/**
+ * One page of an owned list, newest first: rows of `query` (a single table with `created_at`
+ * and `id` columns) strictly older than `before`, one extra row fetched to tell whether more
+ * follow. Values are bound; only the two fixed column names are written into the SQL.
+ */
+export async function newestFirst<DB, TB extends keyof DB, R>(
+  query: SelectQueryBuilder<DB, TB, R>,
+  limit: number,
+  before: Position<number> | undefined,
+): Promise<{ rows: R[]; more: boolean }> {
+  const after = before === undefined ? query : query.where(sql<SqlBool>`(created_at < ${before.key} or (created_at = ${before.key} and id < ${before.id}))`);
+  const rows = await after.orderBy(sql`created_at`, 'desc').orderBy(sql`id`, 'desc').limit(limit + 1).execute();
+  return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 
 export function encodeCursor(position: Position<string | number>): string {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { enqueueEvent } from '../webhooks/outbox.ts';
-import type { Position } from './cursor.ts';
+import { newestFirst, type Position } from './cursor.ts';
 import type { CatalogTables, OrderStatus } from './tables.ts';
 
 /** An order as the data layer sees it; `ownerId` is internal and left out of responses. */
@@ -68,13 +68,8 @@ export function createOrders(db: Kysely<CatalogTables>, now: () => number = Date
 
     /** One page of the owner's orders, newest first, and whether more follow. */
     async list(ownerId: string, limit: number, before: Position<number> | undefined): Promise<{ items: OrderRecord[]; more: boolean }> {
-      const rows = await own(ownerId)
-        .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('created_at', '<', before!.key), eb.and([eb('created_at', '=', before!.key), eb('id', '<', before!.id)])])))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return { items: rows.slice(0, limit).map(record), more: rows.length > limit };
+      const { rows, more } = await newestFirst(own(ownerId), limit, before);
+      return { items: rows.map(record), more };
     },
 
     async byId(id: string, ownerId: string): Promise<OrderRecord | undefined> {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { FileStorage, ReceivedUpload } from '../../toolkit/index.ts';
-import type { Position } from '../catalog/cursor.ts';
+import { newestFirst, type Position } from '../catalog/cursor.ts';
 import type { FileTables } from './tables.ts';
 
 export interface FileRecord {
@@ -80,13 +80,8 @@ export function createFiles(db: Kysely<FileTables>, storage: FileStorage, quota:
 
     /** One page of the owner's files, newest first, and whether more follow. */
     async list(ownerId: string, limit: number, before: Position<number> | undefined): Promise<{ items: FileRecord[]; more: boolean }> {
-      const rows = await own(ownerId)
-        .$if(before !== undefined, (q) => q.where((eb) => eb.or([eb('created_at', '<', before!.key), eb.and([eb('created_at', '=', before!.key), eb('id', '<', before!.id)])])))
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      return { items: rows.slice(0, limit).map(record), more: rows.length > limit };
+      const { rows, more } = await newestFirst(own(ownerId), limit, before);
+      return { items: rows.map(record), more };
     },
 
     async byId(id: string, ownerId: string): Promise<FileRecord | undefined> {
