@@ -209,7 +209,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         identities,
         intensive: options.intensive === true,
         callbackUrl: options.callbackUrl,
-        sendAs: (identity: AuditIdentity, request: HttpRequestSpec) => sendAs(send, identity, request),
+        sendAs: (identity: AuditIdentity, request: HttpRequestSpec) => sendAs(send, identity, request, target.origin),
         created: (url: URL | string, by: AuditIdentity) => {
           ledger.created(url, by);
         },
@@ -258,7 +258,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     for (const check of runnable.filter((c) => c.exclusive === true)) await runOne(check);
     if (ledger.entries.length > 0) {
       hooks.onPhase?.('clean up');
-      const left = await ledger.cleanUp((identity, request) => sendAs((r) => client.send(r), identity, request));
+      const left = await ledger.cleanUp((identity, request) => sendAs((r) => client.send(r), identity, request, target.origin));
       for (const problem of left) notes.push(`safety: ${problem}`);
     }
 

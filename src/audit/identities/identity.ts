@@ -121,8 +121,20 @@ export class ConfiguredIdentity implements AuditIdentity {
   }
 }
 
-/** Sends a request as an identity; a 401 makes a login identity log in again and retry once. */
-export async function sendAs(send: Sender, identity: AuditIdentity, request: HttpRequestSpec): Promise<HttpResult> {
+/**
+ * Sends a request as an identity; a 401 makes a login identity log in again and retry once.
+ * Credentials go only to the audited origin: a URL the target named (a `Location`, a link in a
+ * body) may point anywhere, and must not collect an identity's token.
+ */
+export async function sendAs(send: Sender, identity: AuditIdentity, request: HttpRequestSpec, origin: string): Promise<HttpResult> {
+  const url = new URL(request.url);
+  if (url.origin !== origin) {
+    return {
+      outcome: 'failed',
+      request: { method: request.method, url: url.href, headers: {} },
+      error: `not sent: ${url.origin} is not the audited origin, and credentials of ${identity.name} go nowhere else`,
+    };
+  }
   const attempt = async (): Promise<HttpResult> => send({ ...request, headers: { ...(request.headers ?? {}), ...(await identity.headers()) } });
   const first = await attempt();
   if (usable(first) && first.response.status === 401 && identity instanceof ConfiguredIdentity && (await identity.refresh())) return attempt();

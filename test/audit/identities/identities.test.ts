@@ -194,6 +194,33 @@ describe('identities against a server', () => {
     assert.match(safety[0]!, /could not remove http:\/\/127\.0\.0\.1:\d+\/stuck \(created as b\): DELETE answered 403, then GET answered 200; remove it by hand/);
   });
 
+  test('credentials go only to the audited origin: an object the target placed elsewhere is not touched', async () => {
+    let elsewhere = 0;
+    const other = http.createServer((_req, res) => {
+      elsewhere++;
+      res.writeHead(200).end();
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      const away = `http://127.0.0.1:${(other.address() as AddressInfo).port}/objects/9`;
+      const seen: string[] = [];
+      const creator: Check = {
+        id: 'creator', title: 'creates', owasp: 'API1:2023', cwe: 1, summary: 'test', needs: ['identities'], rules: [],
+        async run(ctx) {
+          const result = await ctx.sendAs(ctx.identities[0]!, { method: 'GET', url: away });
+          seen.push(result.outcome === 'ok' ? 'sent' : result.error);
+          ctx.created(away, ctx.identities[0]!);
+        },
+      };
+      const result = await runAudit({ target: base, rate: 1000, maxRequests: 100, timeoutMs: 2000, checks: [creator], identities: [parseIdentity('name=a,bearer=static-token', 'command line'), parseIdentity('name=b,bearer=other', 'command line')] });
+      assert.equal(elsewhere, 0, 'nothing reached the other origin');
+      assert.match(seen[0]!, /not sent: http:\/\/127\.0\.0\.1:\d+ is not the audited origin/);
+      assert.ok(result.notes.some((n) => /safety: could not remove .*\/objects\/9 \(created as a\): not sent/.test(n)), result.notes.join('\n'));
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
   test('a failed login stops the audit with a clear error and no password in it', async () => {
     await assert.rejects(
       runAudit({ target: base, rate: 1000, maxRequests: 100, timeoutMs: 2000, checks: [], tokenUrl: '/token', identities: [parseIdentity('name=d,login=alice:wrong-s3cret', 'command line')] }),
