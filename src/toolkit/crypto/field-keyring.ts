@@ -4,7 +4,7 @@
 // to their table, column and row by the associated data, so a copied ciphertext does not open.
 // Instances learn of keys added elsewhere (`rampart rotate-keys`) without restarting: an
 // unknown kid reloads the keys once, and the newest kid is re-read every few seconds.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../stores/database.ts';
 import { deriveKey } from './derive.ts';
@@ -73,7 +73,7 @@ export async function openFieldKeyring(options: FieldKeyringOptions): Promise<Fi
   const now = options.now ?? Date.now;
   const refreshIntervalMs = options.refreshIntervalMs ?? 3000;
   const keyEncryptionKey = deriveKey(options.rootSecret, 'data-keys');
-  const indexKeys = new Map<string, Buffer>();
+  const indexKeys = new Map<string, KeyObject>();
 
   let keys = new Map<string, Buffer>();
   let current: { kid: string } | undefined;
@@ -181,7 +181,8 @@ export async function openFieldKeyring(options: FieldKeyringOptions): Promise<Fi
     blindIndex(purpose, value) {
       let key = indexKeys.get(purpose);
       if (key === undefined) {
-        key = deriveKey(options.rootSecret, `blind-index/${purpose}`);
+        // A KeyObject once per purpose: given a Buffer, createHmac would rebuild one per call.
+        key = createSecretKey(deriveKey(options.rootSecret, `blind-index/${purpose}`));
         indexKeys.set(purpose, key);
       }
       return createHmac('sha256', key).update(value, 'utf8').digest('base64url');
