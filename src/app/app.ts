@@ -49,6 +49,7 @@ export interface ReferenceService {
 export async function buildApp(config: RampartConfig, overrides: BuildOverrides = {}): Promise<ReferenceService> {
   const database = overrides.database ?? openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const keyValueStore = openKeyValueStore({ redisUrl: config.redisUrl, maxKeys: config.server.rateLimit.maxClients });
+  let app: RampartServer | undefined;
   try {
     if (config.mode === 'development') await runMigrations(database, migrations);
     else {
@@ -59,7 +60,7 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     // authenticator: the authenticator is bound once both exist.
     const late: { identity?: Identity } = {};
     const metrics = createMetrics();
-    const app = await createServer({
+    app = await createServer({
       ...config.server,
       keyValueStore,
       metrics,
@@ -95,8 +96,10 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     webhookFeature(app, database, identity.fieldKeyring, config, overrides.webhooks);
     return { app, identity, database, fieldKeyring: identity.fieldKeyring };
   } catch (error) {
-    await keyValueStore.close();
-    await database.close();
+    // A refused boot closes everything it opened (server timers, pg pool, Redis), so the
+    // process exits with its message instead of hanging on open handles.
+    await Promise.allSettled([app?.close()]);
+    await Promise.allSettled([keyValueStore.close(), database.close()]);
     throw error;
   }
 }

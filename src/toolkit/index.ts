@@ -43,6 +43,7 @@ export type { Roles } from './auth/roles.ts';
 export { toPublicUser, normalizeUsername } from './auth/users.ts';
 export type { PublicUser } from './auth/users.ts';
 export { openFieldKeyring, FieldDecryptError } from './crypto/field-keyring.ts';
+export { SecretMismatchError } from './crypto/secret-mismatch.ts';
 export type { FieldCipher, FieldContext, FieldKeyring, FieldKeyringOptions, FieldDecryptErrorCode } from './crypto/field-keyring.ts';
 export { rotateFieldKeys } from './crypto/rotate-fields.ts';
 export type { EncryptedColumn, RotationCount, RotateOptions } from './crypto/rotate-fields.ts';

@@ -10,6 +10,7 @@ import type { Database } from '../stores/database.ts';
 import { deriveKey } from './derive.ts';
 import { FieldDecryptError } from './field-errors.ts';
 import { seal, unseal } from './seal.ts';
+import { unsealStoredKey } from './secret-mismatch.ts';
 
 export { FieldDecryptError, type FieldDecryptErrorCode } from './field-errors.ts';
 
@@ -90,7 +91,7 @@ export async function openFieldKeyring(options: FieldKeyringOptions): Promise<Fi
   async function loadNow(): Promise<void> {
     const rows = await newestFirst(selectKeys()).selectAll().execute();
     const next = new Map<string, Buffer>();
-    for (const row of rows) next.set(row.kid, unseal(keyEncryptionKey, row.sealed_key, row.kid));
+    for (const row of rows) next.set(row.kid, unsealStoredKey(keyEncryptionKey, row.sealed_key, row.kid, 'field-encryption data keys'));
     keys = next;
     current = rows[0] === undefined ? undefined : { kid: rows[0].kid };
     lastCheck = now();

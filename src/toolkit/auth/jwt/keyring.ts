@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { deriveKey } from '../../crypto/derive.ts';
-import { seal, unseal } from '../../crypto/seal.ts';
+import { seal } from '../../crypto/seal.ts';
+import { unsealStoredKey } from '../../crypto/secret-mismatch.ts';
 import type { IdentityTables, SigningKeysTable } from '../schema.ts';
 
 export type SigningAlgorithm = 'EdDSA' | 'HS256';
@@ -105,7 +106,7 @@ export async function openKeyring(options: KeyringOptions): Promise<Keyring> {
 }
 
 async function toKey(row: SigningKeysTable, sealKey: Buffer): Promise<SigningKey> {
-  const secret = unseal(sealKey, row.private_key_enc, row.kid);
+  const secret = unsealStoredKey(sealKey, row.private_key_enc, row.kid, 'access-token signing keys');
   const alg = row.alg as SigningAlgorithm;
   if (alg === 'HS256') {
     return { kid: row.kid, alg, signingKey: secret, verificationKey: secret, publicJwk: undefined, createdAt: row.created_at, retiredAt: row.retired_at === null ? null : row.retired_at };
