@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { buildApp } from '../app/app.ts';
 import { formatSeeded, seed } from '../app/seed.ts';
-import { closeOnSignals, listen, loadConfig, type Listening } from '../toolkit/index.ts';
+import { closeOnSignals, drainTiming, listen, loadConfig, type Listening } from '../toolkit/index.ts';
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -34,7 +34,7 @@ export function serveCommand(): Command {
       const scheme = config.server.tls ? 'https' : 'http';
       const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
       app.log.info({ mode: config.mode, port: listening.port, redirectPort: listening.redirectPort }, `rampart listening on ${scheme}://${shownHost}:${listening.port} (${config.mode})`);
-      closeOnSignals(() => listening.close(), config.shutdownTimeoutMs, (message) => {
+      closeOnSignals(listening, { drain: drainTiming(config.drainMs), graceMs: config.shutdownTimeoutMs }, (message) => {
         app.log.info(message);
       });
     });

@@ -3,7 +3,9 @@
 export { createServer } from './server/create.ts';
 export type { RampartServer } from './server/create.ts';
 export { listen, closeOnSignals } from './server/listen.ts';
-export type { ListenOptions, Listening } from './server/listen.ts';
+export type { ListenOptions, Listening, SignalOptions } from './server/listen.ts';
+export { drainTiming, whenQuiet } from './server/drain.ts';
+export type { Drain, DrainTiming } from './server/drain.ts';
 export { resolveServerOptions, checkServerOptions, DEFAULT_LIMITS, DEFAULT_RATE_LIMIT } from './server/options.ts';
 export type { Limits, Mode, RateLimitDefaults, ServerOptions, ServerOptionsInput } from './server/options.ts';
 export type { ClientInfo } from './server/proxy.ts';

@@ -16,6 +16,8 @@ export function healthRoutes(app: RampartServer, database: Database<unknown>): v
     policy: { public: true, rateLimit: MONITOR_LIMIT },
     schema: { response: { 200: Status } },
     handler: async (request) => {
+      // Draining before a shutdown: tell the load balancer first, while still answering.
+      if (app.drain.draining) throw new HttpProblem(503, { detail: 'The server is shutting down.', headers: { 'retry-after': '5' } });
       try {
         await database.ping();
       } catch (error) {

@@ -24,6 +24,8 @@ export interface RampartConfig {
   docs: { enabled: boolean; scope: string | undefined };
   httpRedirectPort: number | undefined;
   shutdownTimeoutMs: number;
+  /** Least time the listener keeps accepting after SIGTERM/SIGINT (see drainTiming). */
+  drainMs: number;
   server: ServerOptions;
   identity: IdentitySettings;
   /** Settings of the reference service's own features. */
@@ -185,6 +187,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     docs: { enabled: docsEnabled, scope: docsScope },
     httpRedirectPort,
     shutdownTimeoutMs: int('RAMPART_SHUTDOWN_TIMEOUT_MS', 0),
+    drainMs: int('RAMPART_DRAIN_MS', 0, 600_000),
     server,
     identity,
     service: { transferDailyAmount: int('RAMPART_TRANSFER_DAILY_AMOUNT', 1), transferDailyCount: int('RAMPART_TRANSFER_DAILY_COUNT', 1) },

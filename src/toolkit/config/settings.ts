@@ -77,7 +77,8 @@ export const SETTINGS: readonly Setting[] = [
   { name: 'RAMPART_CLAMD_SOCKET', default: undefined, description: 'Path of ClamAV clamd\'s unix socket: uploads are scanned by clamd (INSTREAM) and refused with 503 while it cannot answer. Unset: the built-in scanner matches the shipped signature file (EICAR test signature only).', production: 'set it where uploads may carry malware' },
   { name: 'RAMPART_WEBHOOKS_ALLOW_INSECURE_LOOPBACK_DEVELOPMENT_ONLY', default: 'false', description: 'DANGEROUS, development and tests only: `true` lets webhooks target plain-HTTP loopback URLs (`http://127.0.0.1:…`, `http://[::1]:…`) so a local receiver can get deliveries. Every other target still needs HTTPS and a public address.', production: 'refused: boot fails when it is `true`' },
   { name: 'RAMPART_LOG_LEVEL', default: 'info', description: 'pino level: fatal, error, warn, info, debug, trace, silent.', production: '' },
-  { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish after SIGTERM/SIGINT.', production: '' },
+  { name: 'RAMPART_DRAIN_MS', default: '5000', developmentDefault: '0', description: 'After SIGTERM/SIGINT, readiness (`/readyz`) answers 503 at once while the listener keeps accepting and answering (every answer with `Connection: close`) for at least this long, so a load balancer stops sending first; then, in every mode, until no new connection or request has arrived for 0.5 s (at most 10 s more). Set it to what your load balancer needs to notice a failed readiness check.', production: '' },
+  { name: 'RAMPART_SHUTDOWN_TIMEOUT_MS', default: '10000', description: 'Time in-flight requests get to finish once the drain is over and the listener has closed; then the process exits 1.', production: '' },
 ];
 
 export function findSetting(name: string): Setting {

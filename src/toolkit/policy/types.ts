@@ -2,6 +2,7 @@
 import type { Principal } from './principal.ts';
 import type { ClientInfo } from '../server/proxy.ts';
 import type { RouteInfo } from './inventory.ts';
+import type { Drain } from '../server/drain.ts';
 
 export interface RateLimitRule {
   /** Names the policy in `RateLimit-Policy`, and keys its counters apart from others. */
@@ -71,6 +72,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Every declared route with its policy: the API inventory. */
     routeInventory(): RouteInfo[];
+    /** Graceful shutdown: `drain.draining` turns readiness 503; listen()'s shutdown() drives it. */
+    drain: Drain;
   }
   interface FastifyRequest {
     /** Set by authentication; null on public routes and unauthenticated requests. */

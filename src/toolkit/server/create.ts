@@ -27,6 +27,7 @@ import { describeRoute, type RouteInfo } from '../policy/inventory.ts';
 import { createOwnershipHooks } from '../policy/ownership.ts';
 import { createMemoryStore, type KeyValueStore } from '../stores/index.ts';
 import { createClientErrorHandler } from './client-error.ts';
+import { createDrain, type Drain } from './drain.ts';
 import { createEdge } from './edge.ts';
 import { createHostCheck } from './hosts.ts';
 import { createNodeServer } from './node-server.ts';
@@ -56,8 +57,13 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   const logRequest = createRequestLogger(options.logDestination ?? stdout.stream, options.logLevel);
   // The parser-level handler is created before the instance whose logger it uses.
   const late: { log?: FastifyBaseLogger } = {};
+  const drain = createDrain();
   const fastify = Fastify<Server, IncomingMessage, ServerResponse>({
-    serverFactory: (handler) => createNodeServer(options, handler),
+    serverFactory: (handler) => {
+      const server = createNodeServer(options, drain.wrap(handler));
+      drain.watch(server, options.tls !== undefined);
+      return server;
+    },
     logger: { ...loggerOptions(options.logLevel), stream: options.logDestination ?? stdout.stream },
     childLoggerFactory: lazyChildLogger,
     // One summary line per request is written in onResponse instead of Fastify's two.
@@ -67,7 +73,9 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     bodyLimit: options.limits.bodyBytes,
     routerOptions: { maxParamLength: options.limits.paramLength },
     trustProxy: false,
-    return503OnClosing: true,
+    // Requests still arriving while the listener closes (after the drain) are answered as
+    // usual, with Connection: close, rather than with Fastify's bare 503.
+    return503OnClosing: false,
     clientErrorHandler: createClientErrorHandler(options.limits.urlLength, () => late.log!),
     frameworkErrors: (error, request, reply) => {
       const refusal = edge(request, reply);
@@ -75,6 +83,13 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   late.log = fastify.log;
+  const publicDrain: Drain = {
+    get draining() {
+      return drain.draining;
+    },
+    begin: (timing) => drain.begin(timing),
+  };
+  fastify.decorate('drain', publicDrain);
 
   fastify.decorateRequest('principal', null);
   fastify.decorateRequest('owner', null);

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { genericProblem } from '../errors/handler.ts';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.ts';
 import { API_SECURITY_HEADERS } from '../headers/security-headers.ts';
+import type { DrainTiming } from './drain.ts';
 import { createHostCheck, hostName } from './hosts.ts';
 
 export interface ListenOptions {
@@ -20,7 +21,10 @@ export interface Listening {
   /** Actual ports (useful with port 0). */
   port: number;
   redirectPort: number | undefined;
+  /** Stops accepting now, lets in-flight requests finish, then closes the stores. */
   close(): Promise<void>;
+  /** The graceful stop: drains (readiness 503, still accepting, see DrainTiming), then close(). */
+  shutdown(timing: DrainTiming): Promise<void>;
 }
 
 export async function listen(app: FastifyInstance, options: ListenOptions): Promise<Listening> {
@@ -33,13 +37,18 @@ export async function listen(app: FastifyInstance, options: ListenOptions): Prom
       redirect!.once('error', reject).listen(options.httpRedirectPort, options.host, () => resolve());
     });
   }
+  const close = async (): Promise<void> => {
+    redirect?.close();
+    redirect?.closeAllConnections();
+    await app.close();
+  };
   return {
     port,
     redirectPort: redirect ? portOf(redirect) : undefined,
-    async close() {
-      redirect?.close();
-      redirect?.closeAllConnections();
-      await app.close();
+    close,
+    async shutdown(timing) {
+      await app.drain.begin(timing);
+      await close();
     },
   };
 }
@@ -67,23 +76,38 @@ function portOf(server: Server): number {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
-/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then close; force-exit after the grace time. */
-export function closeOnSignals(close: () => Promise<void>, graceMs: number, onLog: (message: string) => void): void {
+export interface SignalOptions {
+  drain: DrainTiming;
+  /** Time in-flight requests get once the listener has closed, before a forced exit. */
+  graceMs: number;
+}
+
+/**
+ * SIGTERM/SIGINT: drain (readiness 503, keep accepting and answering with Connection: close
+ * until quiet), close the listener, let in-flight requests finish, close the stores, exit 0.
+ * Past the drain's longest time plus the grace time the process exits 1. A second signal
+ * exits at once.
+ */
+export function closeOnSignals(listening: Pick<Listening, 'shutdown'>, options: SignalOptions, onLog: (message: string) => void): void {
   let closing = false;
   const stop = (signal: NodeJS.Signals): void => {
-    if (closing) return;
+    if (closing) {
+      onLog(`${signal} received again: exiting now`);
+      process.exit(1);
+    }
     closing = true;
-    onLog(`${signal} received: finishing in-flight requests (up to ${graceMs} ms)`);
+    const { drain, graceMs } = options;
+    onLog(`${signal} received: draining (readiness 503; accepting for at least ${drain.minMs} ms, until ${drain.quietMs} ms pass without a new request), then finishing in-flight requests (up to ${graceMs} ms)`);
     const force = setTimeout(() => {
       onLog('grace time over: exiting with requests still open');
       process.exit(1);
-    }, graceMs);
+    }, drain.maxMs + graceMs);
     force.unref();
-    close().then(
+    listening.shutdown(drain).then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
