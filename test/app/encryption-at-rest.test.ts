@@ -104,7 +104,7 @@ describe('Encryption at rest: upgrading a database that has plaintext emails', (
       const old = openDatabase<unknown>({ dataDir: config.dataDir });
       const before = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== '0003_field_encryption'));
       await runMigrations(old, before);
-      const legacy = old.db as Kysely<{ users: Omit<IdentityTables['users'], 'email_index'> }>;
+      const legacy = old.db as Kysely<{ users: Omit<IdentityTables['users'], 'email_index' | 'token_version'> }>;
       const t = Date.now();
       const hash = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0000000000000000000000000000000000000000000';
       for (const [id, email] of [['u1', 'legacy.one@example.org'], ['u2', 'legacy.two@example.org'], ['u3', null]] as const) {

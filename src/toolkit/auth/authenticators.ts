@@ -1,6 +1,7 @@
 // Bearer tokens and session cookies, each ending in the one principal. Scopes are
 // re-derived from the user's current role on every request, so a downgrade or a disable
-// takes effect at once.
+// takes effect at once; a token or session issued under an older token version (before a
+// password change or a disable) is refused.
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../errors/problem.ts';
 import type { SecurityEvents } from '../events/index.ts';
@@ -23,9 +24,9 @@ export function createBearerAuthenticator(tokens: AccessTokens, userState: UserS
         return undefined;
       }
       const claims = await tokens.verify(match[1]!);
-      const role = await userState.activeRole(claims.sub);
-      if (role === undefined) throw INVALID_TOKEN;
-      return { id: claims.sub, roles: [role], scopes: narrowScopes(claims.scope, scopesOf(role)), method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp } };
+      const user = await userState.active(claims.sub);
+      if (user === undefined || user.tokenVersion !== claims.ver) throw INVALID_TOKEN;
+      return { id: claims.sub, roles: [user.role], scopes: narrowScopes(claims.scope, scopesOf(user.role)), method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp } };
     },
   };
 }
@@ -48,8 +49,8 @@ export function createSessionAuthenticator(sessions: Sessions, userState: UserSt
         return undefined;
       }
       const session = await sessions.get(id);
-      const role = session === undefined ? undefined : await userState.activeRole(session.userId);
-      if (session === undefined || role === undefined) throw SESSION_INVALID;
+      const user = session === undefined ? undefined : await userState.active(session.userId);
+      if (session === undefined || user === undefined || user.tokenVersion !== session.tokenVersion) throw SESSION_INVALID;
       if (isUnsafe(request.method)) {
         const token = request.headers['x-csrf-token'];
         if (!isSameOrigin(request) || !sessions.csrfMatches(session, typeof token === 'string' ? token : undefined)) {
@@ -57,7 +58,7 @@ export function createSessionAuthenticator(sessions: Sessions, userState: UserSt
           throw CSRF_REJECTED;
         }
       }
-      return { id: session.userId, roles: [role], scopes: narrowScopes(session.scope, scopesOf(role)), method: 'session', credential: { id: session.handle, expiresAt: Math.floor(session.expiresAt / 1000) } };
+      return { id: session.userId, roles: [user.role], scopes: narrowScopes(session.scope, scopesOf(user.role)), method: 'session', credential: { id: session.handle, expiresAt: Math.floor(session.expiresAt / 1000) } };
     },
   };
 }

@@ -122,7 +122,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
 
   async function respond(user: UsersTable, scopes: string[], clientId: string, refreshToken: string): Promise<TokenResponse> {
     const scope = scopes.join(' ');
-    const access = await tokens.issue(user.id, scope, clientId, [user.role]);
+    const access = await tokens.issue(user.id, scope, clientId, [user.role], user.token_version);
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: refreshToken, scope };
   }
 
@@ -151,7 +151,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       // A session id the browser already had is never kept: a new one is made (no fixation).
       if (previousSessionId !== undefined) await sessions.destroy(previousSessionId);
       const user = await checkPassword(username, password, clientIp);
-      const created = await sessions.create(user.id, scopesOf(user.role).join(' '));
+      const created = await sessions.create(user.id, scopesOf(user.role).join(' '), user.token_version);
       await events.record({ type: 'session_created', principalId: user.id, clientIp });
       return created;
     },
@@ -220,10 +220,11 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       }
       const weak = users.passwordProblem(next, user.username, user.email);
       if (weak) throw weak;
-      await users.setPasswordHash(user.id, await hasher.hash(next));
+      // The token version moves on with the new hash: every access token and session from
+      // before (this request's own included) stops working.
+      await users.setPasswordHash(user.id, await hasher.hash(next), true);
+      userState.forget(user.id);
       await refresh.revokeAllFor(user.id);
-      await tokens.revokeAllFor(user.id);
-      await sessions.endAllFor(user.id);
       await events.record({ type: 'password_changed', principalId: user.id, clientIp });
     },
 
@@ -245,11 +246,9 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       if (!changed) return false;
       userState.forget(userId);
       apiKeys.forgetUser(userId);
-      if (disabled) {
-        await refresh.revokeAllFor(userId);
-        await tokens.revokeAllFor(userId);
-        await sessions.endAllFor(userId);
-      }
+      // Disabling moved the token version on (users.setDisabled): tokens and sessions from
+      // before stay dead after an enable.
+      if (disabled) await refresh.revokeAllFor(userId);
       await events.record({ type: disabled ? 'user_disabled' : 'user_enabled', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId } });
       return true;
     },

@@ -19,6 +19,11 @@ export interface UsersTable {
   password_hash: string;
   role: string;
   disabled: number;
+  /**
+   * Bumped when every login of the user is revoked (password change, disable); access tokens
+   * (`ver`) and sessions carry the version they were issued under. See UserState.
+   */
+  token_version: number;
   created_at: number;
   updated_at: number;
 }
@@ -164,6 +169,13 @@ export const identityMigrations: Record<string, Migration> = {
       await db.schema.createIndex('rampart_data_keys_created').on('rampart_data_keys').columns(['created_at', 'kid']).execute();
       await db.schema.alterTable('users').addColumn('email_index', 'text').execute();
       await db.schema.createIndex('users_email_index').on('users').column('email_index').execute();
+    },
+  },
+  // Revocation by a per-user counter instead of a "revoked before" clock mark: a mark in
+  // milliseconds compared with `iat` in seconds refused tokens issued in the same second.
+  '0004_token_version': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('users').addColumn('token_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
     },
   },
 };

@@ -1,31 +1,43 @@
-// The disabled-user and current-role check that every authenticated request makes, from the
-// database: a cache of at most one second per user bounds the cost, and changes made through
-// this process (disable, role change) forget the cached entry at once.
+// The disabled-user, current-role and token-version check that every authenticated request
+// makes, from the database: a cache of at most one second per user bounds the cost, and changes
+// made through this process (disable, role change, revocation) forget the cached entry at once.
 import type { Kysely } from 'kysely';
 import type { IdentityTables } from './schema.ts';
 
 const MAX_AGE_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
+export interface ActiveUser {
+  role: string;
+  /**
+   * Bumped by every "revoke all of this user's logins" (password change, disable). A token or
+   * session carries the version it was issued under and is valid only while it is still the
+   * current one: a counter, never a clock, so nothing issued in the same millisecond (or
+   * second) as a revocation is judged by the time it was made.
+   */
+  tokenVersion: number;
+}
+
 export interface UserState {
-  /** The user's role, or undefined when the user is disabled or gone. */
-  activeRole(userId: string): Promise<string | undefined>;
+  /** The user's role and token version, or undefined when the user is disabled or gone. */
+  active(userId: string): Promise<ActiveUser | undefined>;
   forget(userId: string): void;
 }
 
 export function createUserState(db: Kysely<IdentityTables>, now: () => number): UserState {
-  const cache = new Map<string, { disabled: boolean; role: string; at: number }>();
+  const cache = new Map<string, { user: ActiveUser | undefined; at: number }>();
   return {
-    async activeRole(userId) {
+    async active(userId) {
       const t = now();
       let state = cache.get(userId);
       if (state === undefined || t - state.at > MAX_AGE_MS) {
-        const row = await db.selectFrom('users').select(['disabled', 'role']).where('id', '=', userId).executeTakeFirst();
-        state = { disabled: row === undefined || row.disabled !== 0, role: row?.role ?? '', at: t };
+        const row = await db.selectFrom('users').select(['disabled', 'role', 'token_version']).where('id', '=', userId).executeTakeFirst();
+        const user = row === undefined || row.disabled !== 0 ? undefined : { role: row.role, tokenVersion: row.token_version };
+        state = { user, at: t };
         if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
         cache.set(userId, state);
       }
-      return state.disabled ? undefined : state.role;
+      return state.user;
     },
     forget(userId) {
       cache.delete(userId);

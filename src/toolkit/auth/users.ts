@@ -85,7 +85,7 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
       const t = now();
       const id = randomUUID();
       const sealed = email === null ? { email: null, email_index: null } : { email: await cipher.encrypt(email, emailContext(id)), email_index: cipher.blindIndex('email', email) };
-      const row: UsersTable = { id, username, ...sealed, password_hash: await hasher.hash(input.password), role: input.role, disabled: 0, created_at: t, updated_at: t };
+      const row: UsersTable = { id, username, ...sealed, password_hash: await hasher.hash(input.password), role: input.role, disabled: 0, token_version: 0, created_at: t, updated_at: t };
       const inserted = await db.insertInto('users').values(row).onConflict((c) => c.column('username').doNothing()).executeTakeFirst();
       if (inserted.numInsertedOrUpdatedRows !== 1n) {
         throw new HttpProblem(409, { slug: 'username-taken', title: 'Username taken', detail: 'That username is already registered.' });
@@ -131,8 +131,13 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
       return sealed;
     },
 
+    /** Disabling also revokes every login (the token version moves on), so enabling revives none. */
     async setDisabled(id: string, disabled: boolean): Promise<boolean> {
-      const result = await db.updateTable('users').set({ disabled: disabled ? 1 : 0, updated_at: now() }).where('id', '=', id).executeTakeFirst();
+      const result = await db
+        .updateTable('users')
+        .set((eb) => ({ disabled: disabled ? 1 : 0, updated_at: now(), ...(disabled ? { token_version: eb('token_version', '+', 1) } : {}) }))
+        .where('id', '=', id)
+        .executeTakeFirst();
       return result.numUpdatedRows === 1n;
     },
 
@@ -154,8 +159,13 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
       return { users: page, next: rows.length > limit ? page[page.length - 1]!.username : null };
     },
 
-    async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: now() }).where('id', '=', id).execute();
+    /** `revokeLogins`: a password change, after which no earlier token or session works (a re-hash keeps them). */
+    async setPasswordHash(id: string, passwordHash: string, revokeLogins = false): Promise<void> {
+      await db
+        .updateTable('users')
+        .set((eb) => ({ password_hash: passwordHash, updated_at: now(), ...(revokeLogins ? { token_version: eb('token_version', '+', 1) } : {}) }))
+        .where('id', '=', id)
+        .execute();
     },
 
     passwordProblem,

@@ -2,7 +2,9 @@
 // pinned, every claim required, issuer/audience/type checked, 30 s of clock skew, keys found
 // by kid only (jku, x5u and embedded jwk headers are never followed), then the revocation
 // denylist. A verified token's claims are cached until it expires, keyed by the whole token;
-// revocation and disabled-user checks still run on every request.
+// revocation and disabled-user checks still run on every request. `ver` is the user's token
+// version when the token was issued: the bearer authenticator accepts it only while it is still
+// the user's current one (see UserState), so revoking every token of a user is a counter bump.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { HttpProblem } from '../../errors/problem.ts';
@@ -20,6 +22,8 @@ export interface AccessTokenClaims {
   client_id: string;
   scope: string;
   roles: string[];
+  /** The user's token version at issue (see UserState). */
+  ver: number;
 }
 
 export interface AccessTokenOptions {
@@ -42,7 +46,7 @@ export const CLOCK_SKEW_SECONDS = 30;
 /** Real access tokens are well under 1 kB; refuse huge ones before any parsing. */
 const MAX_TOKEN_LENGTH = 4096;
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const REQUIRED = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'client_id', 'scope'];
+const REQUIRED = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'client_id', 'scope', 'ver'];
 
 export const INVALID_TOKEN = new HttpProblem(401, {
   slug: 'invalid-token',
@@ -52,7 +56,6 @@ export const INVALID_TOKEN = new HttpProblem(401, {
 });
 
 export const deniedJtiKey = (jti: string): string => `jwt:deny:${jti}`;
-export const revokedBeforeKey = (userId: string): string => `user:revoked-before:${userId}`;
 
 export function createAccessTokens(options: AccessTokenOptions) {
   const now = options.now ?? Date.now;
@@ -89,11 +92,11 @@ export function createAccessTokens(options: AccessTokenOptions) {
   }
 
   return {
-    async issue(subject: string, scope: string, clientId: string, roles: string[]): Promise<IssuedAccessToken> {
+    async issue(subject: string, scope: string, clientId: string, roles: string[], ver: number): Promise<IssuedAccessToken> {
       const key = options.keyring.current();
       const iat = Math.floor(now() / 1000);
-      const claims: AccessTokenClaims = { iss: options.issuer, aud: options.audience, sub: subject, iat, exp: iat + options.ttlSeconds, jti: randomUUID(), client_id: clientId, scope, roles };
-      const token = await new SignJWT({ client_id: clientId, scope, roles })
+      const claims: AccessTokenClaims = { iss: options.issuer, aud: options.audience, sub: subject, iat, exp: iat + options.ttlSeconds, jti: randomUUID(), client_id: clientId, scope, roles, ver };
+      const token = await new SignJWT({ client_id: clientId, scope, roles, ver })
         .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
         .setIssuer(claims.iss)
         .setAudience(claims.aud)
@@ -109,9 +112,7 @@ export function createAccessTokens(options: AccessTokenOptions) {
     async verify(token: string): Promise<AccessTokenClaims> {
       if (token.length > MAX_TOKEN_LENGTH) throw INVALID_TOKEN;
       const claims = await verifySignature(token);
-      const [denied, revokedBefore] = await Promise.all([options.store.get(deniedJtiKey(claims.jti)), options.store.get(revokedBeforeKey(claims.sub))]);
-      if (denied !== undefined) throw INVALID_TOKEN;
-      if (revokedBefore !== undefined && claims.iat * 1000 <= Number(revokedBefore)) throw INVALID_TOKEN;
+      if ((await options.store.get(deniedJtiKey(claims.jti))) !== undefined) throw INVALID_TOKEN;
       return claims;
     },
 
@@ -119,11 +120,6 @@ export function createAccessTokens(options: AccessTokenOptions) {
     async revoke(claims: Pick<AccessTokenClaims, 'jti' | 'exp'>): Promise<void> {
       const ttl = (claims.exp + CLOCK_SKEW_SECONDS) * 1000 - now();
       if (ttl > 0) await options.store.set(deniedJtiKey(claims.jti), '1', ttl);
-    },
-
-    /** Every access token of this user issued up to now stops working (disable, password change). */
-    async revokeAllFor(userId: string): Promise<void> {
-      await options.store.set(revokedBeforeKey(userId), String(now()), (options.ttlSeconds + CLOCK_SKEW_SECONDS) * 1000 + 1000);
     },
   };
 }
@@ -135,8 +131,10 @@ function toClaims(payload: JWTPayload): AccessTokenClaims {
   const clientId = payload.client_id;
   const scope = payload.scope;
   const roles = payload.roles ?? [];
+  const ver = payload.ver;
+  if (!Number.isSafeInteger(ver) || (ver as number) < 0) throw INVALID_TOKEN;
   if (typeof iss !== 'string' || typeof aud !== 'string' || typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number' || typeof jti !== 'string' || typeof clientId !== 'string' || typeof scope !== 'string' || !Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
     throw INVALID_TOKEN;
   }
-  return { iss, aud, sub, iat, exp, jti, client_id: clientId, scope, roles };
+  return { iss, aud, sub, iat, exp, jti, client_id: clientId, scope, roles, ver: ver as number };
 }

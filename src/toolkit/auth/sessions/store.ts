@@ -1,6 +1,7 @@
 // Server-side sessions in the key-value store, found by the SHA-256 of their 256-bit id (a
-// leaked store dump holds no usable ids). Idle and absolute timeouts; a per-user "ended
-// before" mark ends every session of a user at once (password change, disable).
+// leaked store dump holds no usable ids). Idle and absolute timeouts. Each session keeps the
+// user's token version at login: a password change or a disable moves the version on, which
+// ends every earlier session at once (the authenticator compares them).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { KeyValueStore } from '../../stores/index.ts';
 
@@ -8,6 +9,8 @@ export interface SessionRecord {
   userId: string;
   scope: string;
   csrf: string;
+  /** The user's token version at login (see UserState). */
+  tokenVersion: number;
   createdAt: number;
   lastSeenAt: number;
 }
@@ -29,7 +32,6 @@ export interface Session extends SessionRecord {
 const TOUCH_EVERY_MS = 60_000;
 
 const sessionKey = (handle: string): string => `session:${handle}`;
-const endedBeforeKey = (userId: string): string => `user:sessions-before:${userId}`;
 const handleOf = (id: string): string => createHash('sha256').update(id).digest('base64url');
 
 export function createSessions(options: SessionOptions) {
@@ -41,10 +43,10 @@ export function createSessions(options: SessionOptions) {
 
   return {
     /** A new session with a fresh id (never reuse one: that is session fixation). */
-    async create(userId: string, scope: string): Promise<{ id: string; session: Session }> {
+    async create(userId: string, scope: string, tokenVersion: number): Promise<{ id: string; session: Session }> {
       const id = randomBytes(32).toString('base64url');
       const t = now();
-      const record: SessionRecord = { userId, scope, csrf: randomBytes(32).toString('base64url'), createdAt: t, lastSeenAt: t };
+      const record: SessionRecord = { userId, scope, csrf: randomBytes(32).toString('base64url'), tokenVersion, createdAt: t, lastSeenAt: t };
       await store.set(sessionKey(handleOf(id)), JSON.stringify(record), options.idleTtlMs);
       return { id, session: view(handleOf(id), record) };
     },
@@ -56,8 +58,6 @@ export function createSessions(options: SessionOptions) {
       if (raw === undefined) return undefined;
       const record = JSON.parse(raw) as SessionRecord;
       const t = now();
-      const ended = await store.get(endedBeforeKey(record.userId));
-      if (ended !== undefined && record.createdAt <= Number(ended)) return undefined;
       if (t >= record.createdAt + options.absoluteTtlMs || t >= record.lastSeenAt + options.idleTtlMs) {
         await store.delete(sessionKey(handle));
         return undefined;
@@ -71,11 +71,6 @@ export function createSessions(options: SessionOptions) {
 
     async destroy(id: string): Promise<void> {
       await store.delete(sessionKey(handleOf(id)));
-    },
-
-    /** Ends every session the user has now (password change, disable, admin action). */
-    async endAllFor(userId: string): Promise<void> {
-      await store.set(endedBeforeKey(userId), String(now()), options.absoluteTtlMs + 1000);
     },
 
     /** Constant-time check of the synchronizer token sent back in X-CSRF-Token. */
