@@ -38,6 +38,7 @@ describe('production refuses to boot when misconfigured', () => {
     ['a CORS origin with a path', { RAMPART_CORS_ORIGINS: 'https://app.example.com/' }, /did you mean "https:\/\/app\.example\.com"/],
     ['docs enabled without a scope', { RAMPART_DOCS: 'on' }, /RAMPART_DOCS=on in production needs RAMPART_DOCS_SCOPE/],
     ['plain HTTP without TLS or a trusted proxy', { RAMPART_TRUSTED_PROXIES: undefined }, /production refuses plain HTTP/],
+    ['a trusted-proxy range holding public addresses', { RAMPART_TRUSTED_PROXIES: '0.0.0.0/0,::/0' }, /"0\.0\.0\.0\/0" contains public addresses[^\n]*RAMPART_DANGEROUSLY_TRUST_PUBLIC_PROXIES=true/],
     ['no allowed hosts', { RAMPART_ALLOWED_HOSTS: undefined }, /RAMPART_ALLOWED_HOSTS is required in production/],
   ];
   for (const [label, change, message] of cases) {

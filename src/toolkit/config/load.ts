@@ -119,6 +119,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     mode,
     allowedHosts: list('RAMPART_ALLOWED_HOSTS'),
     trustedProxies: list('RAMPART_TRUSTED_PROXIES'),
+    dangerouslyTrustPublicProxies: flag('RAMPART_DANGEROUSLY_TRUST_PUBLIC_PROXIES', 'true', 'false'),
     cors: { origins: list('RAMPART_CORS_ORIGINS'), credentials: flag('RAMPART_CORS_CREDENTIALS', 'true', 'false') },
     tls,
     limits: {

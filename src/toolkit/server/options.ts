@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { KeyValueStore } from '../stores/index.ts';
 import type { Authenticator } from '../policy/principal.ts';
 import { parseProxyList } from './proxy.ts';
+import { publicAddressInEntry } from './public-ranges.ts';
 import { checkOrigins } from '../cors/origins.ts';
 import type { SecurityEventReporter } from '../policy/events.ts';
 import type { EnumerationLimit } from '../policy/ownership.ts';
@@ -38,6 +39,12 @@ export interface ServerOptions {
   mode: Mode;
   allowedHosts: string[];
   trustedProxies: string[];
+  /**
+   * DANGEROUS: production refuses trusted-proxy ranges that hold public addresses unless this is
+   * true (for a CDN whose published ranges are public). Whoever sits in a trusted range chooses
+   * the client address that rate limits, lockouts and logs see.
+   */
+  dangerouslyTrustPublicProxies: boolean;
   cors: { origins: string[]; credentials: boolean };
   tls: { cert: string | Buffer; key: string | Buffer } | undefined;
   limits: Limits;
@@ -87,6 +94,7 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     mode: input.mode ?? 'production',
     allowedHosts: input.allowedHosts ?? [],
     trustedProxies: input.trustedProxies ?? [],
+    dangerouslyTrustPublicProxies: input.dangerouslyTrustPublicProxies ?? false,
     cors: { origins: input.cors?.origins ?? [], credentials: input.cors?.credentials ?? false },
     tls: input.tls,
     limits: { ...DEFAULT_LIMITS, ...input.limits },
@@ -108,7 +116,9 @@ export function checkServerOptions(options: ServerOptions): string[] {
   if ((options.mode as string) !== 'development' && (options.mode as string) !== 'production') {
     problems.push(`mode must be 'development' or 'production', not "${options.mode as string}"`);
   }
-  problems.push(...parseProxyList(options.trustedProxies).problems);
+  const proxyProblems = parseProxyList(options.trustedProxies).problems;
+  problems.push(...proxyProblems);
+  if (options.mode === 'production' && proxyProblems.length === 0 && !options.dangerouslyTrustPublicProxies) problems.push(...publicProxyProblems(options.trustedProxies));
   problems.push(...checkOrigins(options.cors.origins));
   for (const host of options.allowedHosts) {
     if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)$/i.test(host)) {
@@ -131,4 +141,16 @@ export function checkServerOptions(options: ServerOptions): string[] {
     }
   }
   return problems;
+}
+
+function publicProxyProblems(entries: readonly string[]): string[] {
+  return entries.flatMap((entry) => {
+    const example = publicAddressInEntry(entry);
+    if (example === undefined) return [];
+    return [
+      `RAMPART_TRUSTED_PROXIES: "${entry.trim()}" contains public addresses (${example}, for one): a client there could write its own X-Forwarded-For and choose ` +
+        'the address that rate limits, lockouts and logs see. List only your proxies\' own addresses or private ranges (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8); ' +
+        'if your proxy really reaches you from public addresses (a CDN\'s published ranges), list exactly those and set RAMPART_DANGEROUSLY_TRUST_PUBLIC_PROXIES=true',
+    ];
+  });
 }
