@@ -5,12 +5,14 @@ const PublicUser = Type.Object(
   { id: Type.String(), username: Type.String(), email: Type.Union([Type.String(), Type.Null()]), role: Type.String(), createdAt: Type.String() },
   { additionalProperties: false },
 );
+// Passwords may hold any character (NIST SP 800-63B) and are never displayed, so the
+// toolkit's refusal of bidirectional controls in text does not apply to them.
 const Registration = Type.Object(
-  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024 }), email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })) },
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 1024, 'x-allow-bidi-controls': true }), email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })) },
   { additionalProperties: false },
 );
 const PasswordChange = Type.Object(
-  { currentPassword: Type.String({ minLength: 1, maxLength: 1024 }), newPassword: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { currentPassword: Type.String({ minLength: 1, maxLength: 1024, 'x-allow-bidi-controls': true }), newPassword: Type.String({ minLength: 1, maxLength: 1024, 'x-allow-bidi-controls': true }) },
   { additionalProperties: false },
 );
 

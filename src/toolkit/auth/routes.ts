@@ -25,10 +25,13 @@ const TokenBody = Type.Object(
 );
 // RFC 6749 §3.2: unrecognised parameters are ignored, so this schema admits them (unused).
 const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
+// Passwords may hold any character (NIST SP 800-63B) and are never displayed, so the
+// refusal of bidirectional controls in text does not apply to them.
+const PASSWORD = { 'x-allow-bidi-controls': true } as const;
 const TokenRequest = Type.Object({
   grant_type: Type.String({ maxLength: 64 }),
   username: short(256),
-  password: short(1024),
+  password: Type.Optional(Type.String({ maxLength: 1024, ...PASSWORD })),
   scope: short(1024),
   refresh_token: short(256),
   client_id: short(128),
@@ -102,7 +105,7 @@ export function authRoutes(app: RampartServer, identity: Identity, options: Auth
     },
   });
 
-  const SessionLogin = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false });
+  const SessionLogin = Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 1024, ...PASSWORD }) }, { additionalProperties: false });
   const SessionCreated = Type.Object({ csrfToken: Type.String(), expiresAt: Type.String() }, { additionalProperties: false });
   const invalidCredentials = new HttpProblem(401, {
     slug: 'invalid-credentials',

@@ -2,6 +2,7 @@
 // text): `{ in: 'body', pointer: '/items/0/qty', detail: 'must be at most 100' }`.
 import type { FastifySchemaValidationError } from 'fastify';
 import { HttpProblem } from './problem.ts';
+import { FINITE, PLAIN_KEYS, PLAIN_TEXT, PLAIN_VALUE } from '../validation/input-rules.ts';
 
 const MAX_LISTED = 20;
 
@@ -60,6 +61,10 @@ function describe(keyword: string, params: Record<string, unknown>): string {
     case 'format': return `must be a valid ${n('format')}`;
     case 'pattern': return 'does not have the expected form';
     case 'multipleOf': return `must be a multiple of ${n('multipleOf')}`;
+    case FINITE: return 'must be a finite number';
+    case PLAIN_TEXT: return 'must not contain bidirectional control characters';
+    case PLAIN_KEYS: return 'must not have property names with bidirectional control characters';
+    case PLAIN_VALUE: return 'must hold only finite numbers and text without bidirectional control characters';
     default: return 'is invalid';
   }
 }

@@ -1,30 +1,46 @@
 // Validation that rejects, never repairs. Bodies: no type coercion and no stripping of
-// unknown properties (Fastify's default `removeAdditional` is off), so `{"qty":"5"}` or an
-// extra field is a 400. Query strings, path parameters and headers arrive as text, so they
-// may be coerced to the declared number/boolean types.
-import { Ajv, type Options } from 'ajv';
+// unknown properties, so `{"qty":"5"}` or an extra field is a 400 (request schemas are
+// closed when routes are declared: validation/closed.ts). Query strings, path parameters and
+// headers arrive as text, so they may be coerced to the declared number/boolean types.
+// Every part meets the input rules (validation/input-rules.ts): finite numbers, and text
+// without bidirectional controls.
+//
+// Ajv's draft 2019-09 validator: it implements `unevaluatedProperties`, which closes
+// intersections, and still reads TypeBox's draft-07 tuples (`items: [...]`), which the
+// 2020-12 validator would refuse.
+import type { Options } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { addInputRuleKeywords, withInputRules } from '../validation/input-rules.ts';
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2019) => Ajv2019;
 
 const COMMON: Options = {
   removeAdditional: false,
   useDefaults: true,
   allErrors: true,
   allowUnionTypes: true,
-  // TypeBox adds non-standard keywords only as symbols; anything else unknown is a mistake.
+  // TypeBox adds non-standard keywords only as non-enumerable properties; anything else
+  // unknown is a mistake.
   strict: true,
   strictRequired: false,
   ownProperties: true,
 };
 
+function validator(options: Options): Ajv2019 {
+  const ajv = addFormats(new Ajv2019({ ...COMMON, ...options }));
+  addInputRuleKeywords(ajv);
+  return ajv;
+}
+
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const bodyAjv = addFormats(new Ajv({ ...COMMON, coerceTypes: false }));
-  const textAjv = addFormats(new Ajv({ ...COMMON, coerceTypes: 'array' }));
+  const bodyAjv = validator({ coerceTypes: false });
+  const textAjv = validator({ coerceTypes: 'array' });
   return ({ schema, httpPart }) => {
-    if (httpPart !== 'body') return textAjv.compile(schema as object);
-    const validate = bodyAjv.compile(schema as object);
+    const ruled = withInputRules(schema) as object;
+    if (httpPart !== 'body') return textAjv.compile(ruled);
+    const validate = bodyAjv.compile(ruled);
     // `schema: { body: Type.Optional(X) }` means "no body, or a valid X": Ajv alone would
     // reject the absent body, so the optional marker TypeBox sets is honoured here.
     if ((schema as Record<string, unknown>)['~optional'] !== true) return validate;
