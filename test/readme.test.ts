@@ -14,3 +14,20 @@ test('the quick start is exactly the two commands', () => {
 test('the configuration table is the one generated from the settings', () => {
   assert.ok(readme.includes(settingsMarkdown()), 'run `npm run rampart -- config --markdown` and paste the table into the README');
 });
+
+test('npm test first runs .ci/setup, the same script .ci/run uses, then every file under the deadline runner', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+  assert.equal(pkg.scripts['pretest'], 'bash .ci/setup');
+  assert.match(pkg.scripts['test']!, /npm run typecheck && npm run lint && npm run test:unit/);
+  assert.equal(pkg.scripts['test:unit'], 'node test/run.ts');
+  const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
+  assert.match(ci, /^bash \.ci\/setup$/m);
+  assert.match(ci, /^npm test$/m);
+  const setup = readFileSync(new URL('../.ci/setup', import.meta.url), 'utf8');
+  const paragraph = readme.slice(readme.indexOf('first runs `.ci/setup`'), readme.indexOf('`.ci/run` does the same'));
+  const named = [...paragraph.matchAll(/`((?:python3-|chromium|postgresql|redis-server)[a-z-]*)`/g)].map((m) => m[1]!);
+  assert.ok(named.length >= 5, paragraph);
+  for (const pkgName of named) assert.match(setup, new RegExp(`\\|${pkgName}\\|`), `${pkgName} is named in the README but .ci/setup does not provide it`);
+  assert.match(paragraph, /RAMPART_TEST_FILE_TIMEOUT_S/);
+  assert.match(readFileSync(new URL('./run.ts', import.meta.url), 'utf8'), /RAMPART_TEST_FILE_TIMEOUT_S'\] \?\? 600/);
+});
