@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from '../helpers/http.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningService, type Tokens } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const json = (token: string) => ({ ...bearer(token), 'content-type': 'application/json' });
@@ -23,7 +24,7 @@ describe('Security: admin routes and function-level authorization', () => {
     user = await login(service.url, 'plain-user');
     readonly = await login(service.url, 'reader');
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   const adminCalls = (id: string): [string, string, string?][] => [
     ['GET', '/v1/admin/users'],

@@ -11,6 +11,7 @@ import { sql } from 'kysely';
 import { API_KEY_PATTERN } from '../../src/toolkit/index.ts';
 import { request, type Response } from '../helpers/http.ts';
 import { bearer, login, passwordLogin, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -59,7 +60,7 @@ describe('API keys', () => {
     }
     alice = (await login(service.url, 'alice')).access_token;
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('creation shows the key once, in the rmp_ format, and the key authenticates by X-API-Key and Authorization: ApiKey', async () => {
     const response = await createKey(alice, { name: 'deploy bot', scopes: ['profile', 'orders:read'] });

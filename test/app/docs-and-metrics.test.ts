@@ -13,6 +13,7 @@ import { listen, loadConfig, openDatabase, runMigrations, type Listening } from 
 import { bearer, login, passwordLogin, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
 import { LogCapture, request } from '../helpers/http.ts';
 import { samples, value } from '../helpers/prometheus.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const SERVICE_PASSWORD = 'hZ3kQ9mV2xL7pR4tW8yB1nC6fG0jD5sAe2Ru7Ko1Ti4=';
 const SERVICE = { authorization: `Basic ${Buffer.from(`metrics:${SERVICE_PASSWORD}`).toString('base64')}` };
@@ -42,7 +43,7 @@ describe('GET /metrics', () => {
     userToken = (await login(service.url, 'alice')).access_token;
     adminToken = (await login(service.url, 'root')).access_token;
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   const scrape = async (): Promise<string> => {
     const response = await request(service.url, '/metrics', { headers: SERVICE });
@@ -126,7 +127,7 @@ describe('API docs in development', () => {
     assert.equal(response.headers['content-type'], 'application/json; charset=utf-8');
     document = response.json() as OpenApiDocument;
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('are open, as OpenAPI 3.1, also at /openapi.json where tools look for it', async () => {
     assert.equal(document.openapi, '3.1.0');
@@ -242,10 +243,7 @@ describe('API docs in production', () => {
     await addUser(service, 'alice', 'user');
     await addUser(service, 'root', 'admin');
   });
-  after(async () => {
-    await listening.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeAll(listening, () => rmSync(dir, { recursive: true, force: true })));
 
   test('401 without credentials, 403 without the docs scope, 200 with it', async () => {
     const user = (await login(url, 'alice')).access_token;

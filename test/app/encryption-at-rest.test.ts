@@ -12,6 +12,7 @@ import { migrations } from '../../src/app/migrations/index.ts';
 import { FieldDecryptError, listen, loadConfig, openDatabase, runMigrations, type IdentityTables } from '../../src/toolkit/index.ts';
 import { LogCapture, request } from '../helpers/http.ts';
 import { bearer, login, passwordLogin, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const EMAIL = 'carol.secret+rampart@example.com';
@@ -34,7 +35,7 @@ describe('Encryption at rest: users’ emails', () => {
     service = await startReferenceService();
     db = service.database.db;
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('registration stores only the ciphertext: the email bytes are not in the database file or its WAL', async () => {
     const response = await register(service, 'carol', 'Carol.Secret+Rampart@Example.COM');

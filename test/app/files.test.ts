@@ -20,6 +20,7 @@ import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningServ
 import { createTestDatabase } from '../toolkit/stores/services.ts';
 import { startFakeClamd, type FakeClamd } from '../toolkit/uploads/fake-clamd.ts';
 import { EICAR, ELF, GIF, HTML, JPEG, MZ, PDF, PNG, POLYGLOT, SVG, SVG_BARE, WEBP } from '../toolkit/uploads/samples.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const MiB = 1024 * 1024;
@@ -111,10 +112,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       carol = await user('carol', 'user');
       reader = await user('reader', 'readonly');
     });
-    after(async () => {
-      await service.close();
-      await dropDatabase?.();
-    });
+    after(() => closeAll(service, dropDatabase));
 
     const send = (who: User, body: Buffer, contentType = `multipart/form-data; boundary=${BOUNDARY}`): Promise<Response> =>
       request(service.url, '/v1/files', { method: 'POST', headers: { ...bearer(who.token), 'content-type': contentType }, body });
@@ -573,10 +571,7 @@ describe('files with clamd (fake clamd on a unix socket)', () => {
     const { id } = await service.identity.createUser({ username: 'frank', password: STRONG_PASSWORD, role: 'user' }, OPERATOR);
     user = { id, token: (await login(service.url, 'frank')).access_token };
   });
-  after(async () => {
-    await service.close();
-    await clamd.close();
-  });
+  after(() => closeAll(service, clamd));
   const upload = (data: Buffer, name: string): Promise<Response> =>
     request(service.url, '/v1/files', { method: 'POST', headers: { ...bearer(user.token), 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: multipart([{ field: 'file', filename: name, data }]) });
   const stored = (): string[] => readdirSync(join(service.config.dataDir, 'files'));

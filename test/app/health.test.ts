@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { buildApp } from '../../src/app/app.ts';
 import { listen, loadConfig, openDatabase, type Listening, type RampartServer } from '../../src/toolkit/index.ts';
 import { LogCapture, request } from '../helpers/http.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 describe('reference service health', () => {
   let dir: string;
@@ -21,10 +22,7 @@ describe('reference service health', () => {
     listening = await listen(app, { host: '127.0.0.1', port: 0, allowedHosts: [], development: true });
     url = `http://127.0.0.1:${listening.port}`;
   });
-  after(async () => {
-    await listening.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeAll(listening, () => rmSync(dir, { recursive: true, force: true })));
 
   test('keeps its data in the data directory', () => {
     assert.ok(existsSync(join(dir, 'data', 'rampart.db')));

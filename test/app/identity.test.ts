@@ -8,6 +8,7 @@ import { openIdentity } from '../../src/app/identity.ts';
 import { createMemoryStore } from '../../src/toolkit/index.ts';
 import { request } from '../helpers/http.ts';
 import { bearer, form, login, passwordLogin, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const me = (service: RunningService, token: string) => request(service.url, '/v1/users/me', { headers: bearer(token) });
@@ -19,7 +20,7 @@ describe('Security: revocation after the token was used once', () => {
     service = await startReferenceService();
     for (const name of ['revoked', 'disabled', 'changer']) await service.identity.createUser({ username: name, password: STRONG_PASSWORD, role: 'user' }, OPERATOR);
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('a revoked jti is refused at once (logout)', async () => {
     const tokens = await login(service.url, 'revoked');
@@ -70,7 +71,7 @@ describe('Security: refresh tokens', () => {
     service = await startReferenceService();
     await service.identity.createUser({ username: 'bob', password: STRONG_PASSWORD, role: 'user' }, OPERATOR);
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('the token response follows RFC 6749 and is not cacheable', async () => {
     const response = await passwordLogin(service.url, 'bob', STRONG_PASSWORD, { scope: 'profile orders:read' });
@@ -133,7 +134,7 @@ describe('Security: account enumeration and brute force', () => {
     service = await startReferenceService({ RAMPART_LOGIN_ACCOUNT_LIMIT: '3', RAMPART_LOGIN_ADDRESS_LIMIT: '6', RAMPART_LOGIN_WINDOW_S: '2', RAMPART_TRUSTED_PROXIES: '127.0.0.1/32' });
     for (const name of ['carol', 'dave', 'erin']) await service.identity.createUser({ username: name, password: STRONG_PASSWORD, role: 'user' }, OPERATOR);
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('unknown user and wrong password get byte-identical answers', async () => {
     const unknown = await passwordLogin(service.url, 'nobody-here', 'wrong-password-123456', {}, { 'x-forwarded-for': '198.51.100.1' });
@@ -192,7 +193,7 @@ describe('passwords', () => {
   before(async () => {
     service = await startReferenceService();
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   const register = (username: string, password: string) =>
     request(service.url, '/v1/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });

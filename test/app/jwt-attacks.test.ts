@@ -8,6 +8,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:cry
 import { SignJWT, exportJWK, base64url, generateKeyPair, type JWK } from 'jose';
 import { request, type Response } from '../helpers/http.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningService, type Tokens } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const INVALID = 'Bearer error="invalid_token"';
 
@@ -52,10 +53,7 @@ describe('Security: forged and tampered access tokens', () => {
     await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
     listenerUrl = `http://127.0.0.1:${(listener.address() as { port: number }).port}`;
   });
-  after(async () => {
-    listener.close();
-    await service.close();
-  });
+  after(() => closeAll(listener, service));
 
   test('the real token works (control)', async () => {
     const response = await me(tokens.access_token);

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import { request, type Response } from '../helpers/http.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
 import { createTestDatabase } from '../toolkit/stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const LOAD = { RAMPART_RATE_LIMIT_OVERRIDES: 'transfers=100000/60', RAMPART_TRANSFER_DAILY_COUNT: '100000', RAMPART_TRANSFER_DAILY_AMOUNT: '1000000000' };
@@ -57,10 +58,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       for (let i = 0; i < 20; i++) parties.push(await party(service, `holder-${i}`));
       for (const p of parties) assert.equal((await deposit(service, admin, p.accountId, 10_000)).status, 201);
     });
-    after(async () => {
-      await service.close();
-      await dropDatabase?.();
-    });
+    after(() => closeAll(service, dropDatabase));
 
     test('1,000 concurrent transfers among 20 accounts keep the total and every ledger', async () => {
       const results = await Promise.all(
@@ -117,7 +115,7 @@ describe('transfer rules', () => {
     bob = await party(service, 'bob');
     await deposit(service, admin, alice.accountId, 1_000);
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   const stored = async () => Number((await sql<{ n: number | string }>`select count(*) as n from transfers`.execute(service.database.db)).rows[0]!.n);
 

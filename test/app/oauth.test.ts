@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from '../helpers/http.ts';
 import { bearer, form, login, passwordLogin, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const token = (service: RunningService, fields: Record<string, string>) => request(service.url, '/v1/auth/token', form(fields));
@@ -14,7 +15,7 @@ describe('token endpoint protocol', () => {
     service = await startReferenceService();
     await service.identity.createUser({ username: 'olga', password: STRONG_PASSWORD, role: 'readonly' }, OPERATOR);
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   const cases: [string, Record<string, string>, number, string][] = [
     ['an unknown grant type', { grant_type: 'client_credentials' }, 400, 'unsupported_grant_type'],

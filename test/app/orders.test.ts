@@ -10,6 +10,7 @@ import type { CatalogTables } from '../../src/app/catalog/tables.ts';
 import { request, type Response } from '../helpers/http.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
 import { createTestDatabase } from '../toolkit/stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const ENV = { RAMPART_RATE_LIMIT_OVERRIDES: 'orders-write=100000/60,products-admin=100000/60' };
@@ -71,10 +72,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       widget = await product('Widget', 1250);
       gadget = await product('Gadget', 999);
     });
-    after(async () => {
-      await service.close();
-      await dropDatabase?.();
-    });
+    after(() => closeAll(service, dropDatabase));
 
     const json = (token: string) => ({ ...bearer(token), 'content-type': 'application/json' });
     const place = (who: User, body: unknown): Promise<Response> => request(service.url, '/v1/orders', { method: 'POST', headers: json(who.token), body: JSON.stringify(body) });

@@ -9,6 +9,7 @@ import type { CatalogTables } from '../../src/app/catalog/tables.ts';
 import { request, type Response } from '../helpers/http.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
 import { createTestDatabase } from '../toolkit/stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const ENV = { RAMPART_RATE_LIMIT_OVERRIDES: 'products-admin=100000/60' };
@@ -68,10 +69,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         ids.set(name, (created.json() as Product).id);
       }
     });
-    after(async () => {
-      await service.close();
-      await dropDatabase?.();
-    });
+    after(() => closeAll(service, dropDatabase));
 
     const json = (token: string) => ({ ...bearer(token), 'content-type': 'application/json' });
     const create = (token: string, body: unknown): Promise<Response> => request(service.url, '/v1/products', { method: 'POST', headers: json(token), body: JSON.stringify(body) });

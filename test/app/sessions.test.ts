@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type Response } from '../helpers/http.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const OPERATOR = { id: null, clientIp: null };
 const NEW_PASSWORD = 'a-completely-new-passphrase-88';
@@ -44,7 +45,7 @@ describe('cookie sessions', () => {
     service = await startReferenceService({ RAMPART_SESSION_IDLE_TTL_S: '1', RAMPART_SESSION_ABSOLUTE_TTL_S: '3' });
     for (const name of ['sam', 'tess', 'uma', 'vic']) await service.identity.createUser({ username: name, password: STRONG_PASSWORD, role: 'user' }, OPERATOR);
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   test('the cookie has exactly __Host- name, Secure, HttpOnly, SameSite=Strict, Path=/', async () => {
     const session = await browserLogin(service, 'sam');
@@ -121,7 +122,7 @@ describe('Security: CSRF on cookie-authenticated requests', () => {
     victim = await browserLogin(service, 'wendy');
     other = await browserLogin(service, 'xavier');
   });
-  after(() => service.close());
+  after(() => closeAll(service));
 
   const attacks: [string, () => Record<string, string>, string?][] = [
     ['missing token', () => sameOrigin(service)],

@@ -17,6 +17,7 @@ import { createWebhookStore } from '../../src/app/webhooks/store.ts';
 import type { WebhookTables } from '../../src/app/webhooks/tables.ts';
 import { openDatabase, openFieldKeyring, runMigrations, verifyWebhookSignature, type Database, type FieldKeyring } from '../../src/toolkit/index.ts';
 import { createTempDir, createTestDatabase } from '../toolkit/stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -64,7 +65,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await (database.db as Kysely<{ users: { id: string; username: string; password_hash: string; role: string; created_at: number; updated_at: number } }>)
         .insertInto('users').values({ id: owner, username: `u${t}`, password_hash: 'x', role: 'user', created_at: t, updated_at: t }).execute();
     });
-    after(() => cleanup());
+    after(() => closeAll(() => cleanup()));
 
     async function hook(port: number): Promise<{ id: string; secret: string }> {
       const created = await createWebhookStore(db, keyring).create(owner, `http://127.0.0.1:${port}/`, ['order.created'], 100);

@@ -18,6 +18,7 @@ import { ConfigError, listen, loadConfig, rotateFieldKeys, verifyWebhookSignatur
 import { request, LogCapture, type Response } from '../helpers/http.ts';
 import { bearer, login, STRONG_PASSWORD } from '../helpers/app.ts';
 import { sleep } from '../toolkit/stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const LOOPBACK_SETTING = 'RAMPART_WEBHOOKS_ALLOW_INSECURE_LOOPBACK_DEVELOPMENT_ONLY';
 const OPERATOR = { id: null, clientIp: null };
@@ -155,8 +156,7 @@ describe('webhooks', () => {
     product = (response.json() as { id: string }).id;
   });
   after(async () => {
-    await running.close();
-    rmSync(dir, { recursive: true, force: true });
+    await closeAll(running, () => rmSync(dir, { recursive: true, force: true }));
     assert.deepEqual(foreignAttempts, [], 'no connection to a non-loopback address was ever attempted');
   });
 

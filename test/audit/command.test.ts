@@ -9,6 +9,7 @@ import { PARTLY_BROKEN_SPEC, startGarbage, startHanging, startPartlyBroken, star
 import type { Hostile } from '../fixtures/hostile.ts';
 import { runCli, Sink, SPEC_PATH, startTwins } from './helpers.ts';
 import type { Twins } from './helpers.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 let twins: Twins;
 const dir = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
@@ -17,10 +18,7 @@ const FAST = ['--rate', '2000', '--timeout', '5'];
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeAll(twins, () => rmSync(dir, { recursive: true, force: true })));
 
 function noStack(text: string): void {
   assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, 'no stack trace');

@@ -11,6 +11,7 @@ import type { Finding } from '../../src/audit/finding.ts';
 import { FASTAPI_PLANTED_PATH, startFastApi } from '../fixtures/vulnerable-fastapi/start.ts';
 import type { RunningFastApi } from '../fixtures/vulnerable-fastapi/start.ts';
 import { describe as list, IDENTITIES } from './helpers.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 interface Flaw {
   rule: string;
@@ -36,9 +37,7 @@ before(async () => {
   fastapi = await startFastApi();
   vulnerable = await run(fastapi.vuln);
 });
-after(async () => {
-  await fastapi.close();
-});
+after(() => closeAll(fastapi));
 
 describe('ground truth: the vulnerable FastAPI service and its fixed twin', { timeout: 180_000 }, () => {
   test('recall: every planted flaw is found', () => {

@@ -6,6 +6,7 @@ import type { AuditResult } from '../../src/audit/engine.ts';
 import type { Finding } from '../../src/audit/finding.ts';
 import { audit, BROWSER_IDENTITY, describe as list, IDENTITIES, plantedFlaws, startTwins } from './helpers.ts';
 import type { PlantedFlaw, Twins } from './helpers.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 let twins: Twins;
 let overHttp: AuditResult;
@@ -16,9 +17,7 @@ before(async () => {
   overHttp = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY] });
   overHttps = await audit(twins.vulnTls, { only: ['transport'], ca: twins.ca });
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 function matches(flaw: PlantedFlaw, finding: Finding): boolean {
   if (finding.id !== flaw.rule) return false;

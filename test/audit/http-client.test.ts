@@ -6,6 +6,7 @@ import { HttpClient, parseRetryAfter, usable } from '../../src/audit/http/client
 import type { HttpClientOptions } from '../../src/audit/http/client.ts';
 import { startGarbage, startHanging, startPartlyBroken } from '../fixtures/hostile.ts';
 import type { Hostile } from '../fixtures/hostile.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, hit: number) => void;
 
@@ -23,10 +24,7 @@ before(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(() => {
-  server.closeAllConnections();
-  server.close();
-});
+after(() => closeAll(() => server.closeAllConnections(), server));
 
 function client(options: Partial<HttpClientOptions> = {}): HttpClient {
   return new HttpClient({ ratePerSecond: 1000, maxRequests: 100, timeoutMs: 2000, ...options });

@@ -17,6 +17,7 @@ import { LogCapture } from '../helpers/http.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/tls.ts';
 import { STRONG_PASSWORD } from '../helpers/app.ts';
 import { describe as list, SESSION_CHECKS } from './helpers.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const SEVERE = new Set(['medium', 'high', 'critical']);
 const USERS = [['alice', 'user'], ['bob', 'user'], ['admin', 'admin']] as const;
@@ -67,11 +68,7 @@ describe('the identity checks against the reference service in production', { ti
     production = await listen(service.app, { host: '127.0.0.1', port: 0, allowedHosts: ['127.0.0.1'], development: false });
     base = `https://127.0.0.1:${production.port}/`;
   });
-  after(async () => {
-    await production.close();
-    certificate.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeAll(production, () => certificate.remove(), () => rmSync(dir, { recursive: true, force: true })));
 
   test('no finding of medium severity or above, and the identities still log in', async () => {
     const ca = certificate.cert.toString();

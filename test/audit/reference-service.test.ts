@@ -14,6 +14,7 @@ import { listen, loadConfig, openDatabase, runMigrations, type Listening } from 
 import { STRONG_PASSWORD } from '../helpers/app.ts';
 import { LogCapture } from '../helpers/http.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/tls.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const AUDIT = fileURLToPath(new URL('../../src/audit/main.ts', import.meta.url));
 const SEVERE = new Set(['medium', 'high', 'critical']);
@@ -64,12 +65,7 @@ describe('auditing the reference service', { timeout: 180_000 }, () => {
     const dev = await buildApp(devConfig, { server: { logDestination: new LogCapture() } });
     development = await listen(dev.app, { host: '127.0.0.1', port: 0, allowedHosts: [], development: true });
   });
-  after(async () => {
-    await production.close();
-    await development.close();
-    certificate.remove();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => closeAll(production, development, () => certificate.remove(), () => rmSync(dir, { recursive: true, force: true })));
 
   test('as in production: no finding of medium severity or above', async () => {
     const { status, report, stderr } = await audit(`https://127.0.0.1:${production.port}/`, ['--ca', certificate.certFile]);

@@ -11,6 +11,7 @@ import { makeTestCertificate } from '../fixtures/tls.ts';
 import { FIXED, SPEC_PATH, startVulnerableApi, VULN } from '../fixtures/vulnerable-api/server.ts';
 import type { RunningFixture } from '../fixtures/vulnerable-api/server.ts';
 import { IDENTITIES } from './helpers.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 /** The data without id counters: ids the audit used up by creating (and deleting) objects. */
 function comparable(value: unknown): unknown {
@@ -39,10 +40,7 @@ describe('safety of a full audit with identities', { timeout: 240_000 }, () => {
     certificate = makeTestCertificate();
     [node, fastapi] = await Promise.all([startVulnerableApi({ tls: { key: certificate.key, cert: certificate.cert } }), startFastApi()]);
   });
-  after(async () => {
-    await Promise.all([node.close(), fastapi.close()]);
-    certificate.remove();
-  });
+  after(() => closeAll(node, fastapi, () => certificate.remove()));
 
   const audit = (target: string, openapi: string, ca?: string): ReturnType<typeof runAudit> =>
     runAudit({ target, openapi, rate: 2000, maxRequests: 3000, timeoutMs: 5000, maxRetryWaitMs: 2000, identities: IDENTITIES, ...(ca === undefined ? {} : { ca }) });

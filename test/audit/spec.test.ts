@@ -10,11 +10,10 @@ import { passwordFields, synthesize } from '../../src/audit/spec/synth.ts';
 import { ValueBank } from '../../src/audit/spec/values.ts';
 import { Target } from '../../src/audit/target.ts';
 import { SPEC_PATH } from './helpers.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rampart-spec-'));
-after(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 
 function write(name: string, text: string): string {
   const path = join(dir, name);

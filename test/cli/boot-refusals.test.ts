@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { runCli, startCli, waitForOutput } from '../helpers/cli.ts';
 import { request } from '../helpers/http.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const GOOD_SECRET = 'q3J7Xc0mV9kz1Lw5Hn8Rt2Yb6Pd4Gs0Fe7Ua3Ji9Oc1=';
 
@@ -25,7 +26,7 @@ describe('production refuses to boot when misconfigured', () => {
       PORT: '0',
     };
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 
   const cases: [string, Record<string, string | undefined>, RegExp][] = [
     ['a missing secret', { RAMPART_SECRET_KEY: undefined }, /RAMPART_SECRET_KEY is required in production/],

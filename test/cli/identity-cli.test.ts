@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
 import { openDatabase } from '../../src/toolkit/index.ts';
 import { sql } from 'kysely';
+import { closeAll } from '../helpers/close-all.ts';
 
 const PASSWORD = 'operator-chosen-passphrase-2026';
 
@@ -18,7 +19,7 @@ describe('rampart user and keys', () => {
     dir = mkdtempSync(join(tmpdir(), 'rampart-cli-'));
     env = { NODE_ENV: 'development', RAMPART_DATA_DIR: dir };
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 
   const query = async <T>(text: string): Promise<T[]> => {
     const database = openDatabase<unknown>({ dataDir: dir });

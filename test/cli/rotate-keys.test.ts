@@ -11,6 +11,7 @@ import { bearer, login, passwordLogin, startReferenceService, STRONG_PASSWORD, t
 import { CLI, cleanEnv } from '../helpers/cli.ts';
 import { request } from '../helpers/http.ts';
 import { createTestDatabase } from '../toolkit/stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const run = promisify(execFile);
 const OPERATOR = { id: null, clientIp: null };
@@ -32,10 +33,7 @@ for (const dialect of ['sqlite', 'postgres'] as const) {
         await service.identity.createUser({ username: `user${i}`, password: STRONG_PASSWORD, role: 'user', email: `user${i}@example.net` }, OPERATOR);
       }
     });
-    after(async () => {
-      await service.close();
-      await pg?.drop();
-    });
+    after(() => closeAll(service, () => pg?.drop()));
 
     test('--dry-run counts what would be re-encrypted and changes nothing', async () => {
       const kid = service.fieldKeyring.currentKid();

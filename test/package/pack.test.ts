@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { closeAll } from '../helpers/close-all.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NPM_ENV = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
@@ -24,7 +25,7 @@ describe('npm pack → install → import', { timeout: 300_000 }, () => {
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
     execFileSync('npm', ['install', '--prefer-offline', '--no-package-lock', join(dir, tarball)], { cwd: project, env: NPM_ENV, stdio: 'pipe' });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 
   test('the tarball ships JavaScript and declarations, not TypeScript sources', () => {
     const installed = join(project, 'node_modules', 'rampart');

@@ -6,6 +6,7 @@ import { clientKey } from '../../src/toolkit/limits/rate-limit.ts';
 import { rawRequest, request } from '../helpers/http.ts';
 import { testRoutes } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 describe('Host header allowlist', () => {
   let production: TestServer;
@@ -14,10 +15,7 @@ describe('Host header allowlist', () => {
     production = await startServer({ mode: 'production', allowedHosts: ['api.example.com'], trustedProxies: ['10.0.0.1'] }, testRoutes());
     development = await startServer({ mode: 'development' }, testRoutes());
   });
-  after(async () => {
-    await production.close();
-    await development.close();
-  });
+  after(() => closeAll(production, development));
 
   test('an allowed host is served, with or without port and case', async () => {
     assert.equal((await request(production.url, '/ok', { host: 'api.example.com' })).status, 200);
@@ -49,7 +47,7 @@ describe('slow clients', () => {
   before(async () => {
     server = await startServer({ limits: { headersTimeoutMs: 400, requestTimeoutMs: 1000 } }, testRoutes());
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('a client that sends headers slowly is disconnected with 408', async () => {
     const started = Date.now();
@@ -82,10 +80,7 @@ describe('CORS', () => {
     server = await startServer({ cors: { origins: ['https://allowed.example'], credentials: true } }, testRoutes());
     closed = await startServer({}, testRoutes());
   });
-  after(async () => {
-    await server.close();
-    await closed.close();
-  });
+  after(() => closeAll(server, closed));
 
   const corsHeaders = (headers: Record<string, unknown>): string[] => Object.keys(headers).filter((name) => name.startsWith('access-control-'));
 
@@ -125,7 +120,7 @@ describe('rate limits', () => {
   before(async () => {
     server = await startServer({ rateLimit: { limit: 3, windowSeconds: 60 } }, testRoutes());
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('every limited response carries RateLimit-Policy and RateLimit (draft -11 syntax)', async () => {
     const response = await request(server.url, '/ok');

@@ -5,13 +5,14 @@ import { Type } from '../../src/toolkit/index.ts';
 import { request } from '../helpers/http.ts';
 import { headerAuthenticator, testRoutes } from '../helpers/routes.ts';
 import { Ok, startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 describe('errors', () => {
   let server: TestServer;
   before(async () => {
     server = await startServer({}, testRoutes());
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('a handler that throws gets a generic 500 with no internals', async () => {
     const response = await request(server.url, '/boom');
@@ -46,7 +47,7 @@ describe('request ids', () => {
   before(async () => {
     server = await startServer({}, testRoutes());
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('a safe incoming X-Request-Id is reused and echoed', async () => {
     const response = await request(server.url, '/ok', { headers: { 'x-request-id': 'trace-1234abcd' } });
@@ -83,7 +84,7 @@ describe('log redaction', () => {
       });
     });
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('no secret value appears anywhere in the log output', async () => {
     await request(server.url, `/ok?api_key=${SECRETS.queryKey}&access_token=${SECRETS.queryToken}&page=2`, {

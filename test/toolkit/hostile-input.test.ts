@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { rawRequest, request } from '../helpers/http.ts';
 import { testRoutes, type Recorded } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 
@@ -13,7 +14,7 @@ describe('hostile input changes nothing', () => {
   before(async () => {
     server = await startServer({ limits: { bodyBytes: 2048, jsonDepth: 8 } }, testRoutes(recorded));
   });
-  after(() => server.close());
+  after(() => closeAll(server));
   beforeEach(() => {
     recorded.stored.length = 0;
   });

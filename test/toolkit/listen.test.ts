@@ -8,6 +8,7 @@ import { testRoutes } from '../helpers/routes.ts';
 import { Ok } from '../helpers/server.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/tls.ts';
 import { createRedisPrefix } from './stores/services.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 describe('TLS with an HTTP redirect listener', () => {
   let certificate: TestCertificate;
@@ -18,10 +19,7 @@ describe('TLS with an HTTP redirect listener', () => {
     testRoutes()(app);
     listening = await listen(app, { host: '127.0.0.1', port: 0, httpRedirectPort: 0, allowedHosts: ['localhost'], development: false });
   });
-  after(async () => {
-    await listening.close();
-    certificate.remove();
-  });
+  after(() => closeAll(listening, () => certificate.remove()));
 
   test('HTTPS serves with HSTS', async () => {
     const response = await request(`https://127.0.0.1:${listening.port}`, '/ok', { host: 'localhost', tls: { ca: certificate.cert } });

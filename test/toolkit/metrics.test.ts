@@ -6,6 +6,7 @@ import { countSecurityEvents, createBasicAuthenticator, createMetrics, metricsRo
 import { request } from '../helpers/http.ts';
 import { samples, value } from '../helpers/prometheus.ts';
 import { Ok, startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const ID = '0b0e6c84-5a7d-4c1e-9f3a-2d8b7e6f1a90';
 const SERVICE_PASSWORD = 'hZ3kQ9mV2xL7pR4tW8yB1nC6fG0jD5sAe2Ru7Ko1Ti4=';
@@ -28,7 +29,7 @@ describe('request metrics', () => {
       });
     });
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('requests are counted by route pattern, method and status — never by raw URL', async () => {
     for (const path of [`/items/${ID}`, '/items/second', `/items/${ID}`]) assert.equal((await request(server.url, path)).status, 200);
@@ -66,7 +67,7 @@ describe('rate-limit refusal metrics', () => {
       app.get('/tight', { policy: { public: true, rateLimit: { name: 'tight', limit: 1, windowSeconds: 60 } }, schema: { response: { 200: Ok } } }, () => ({ ok: true }));
     });
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('every refusal is counted by policy — not only the first, which is the security event', async () => {
     const statuses = [];
@@ -148,7 +149,7 @@ describe('GET /metrics', () => {
     const authenticator = createBasicAuthenticator({ username: 'metrics', password: SERVICE_PASSWORD, scopes: ['metrics:read'], realm: 'rampart-service', requireHttps: false });
     server = await startServer({ metrics, authenticators: [authenticator] }, (app) => metricsRoute(app, metrics));
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   test('refused without the credential, with the Basic challenge', async () => {
     const response = await request(server.url, '/metrics');

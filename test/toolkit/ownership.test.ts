@@ -7,6 +7,7 @@ import { Kysely } from 'kysely';
 import { openDatabase, RESOURCE_NOT_FOUND, Type, type Authenticator, type Database } from '../../src/toolkit/index.ts';
 import { request } from '../helpers/http.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 interface Notes {
   notes: { id: string; owner_id: string; body: string; secret_internal: string };
@@ -69,10 +70,7 @@ describe('Security: object ownership', () => {
       },
     );
   });
-  after(async () => {
-    await server.close();
-    await database.close();
-  });
+  after(() => closeAll(server, database));
 
   const as = (user: string) => ({ 'x-test-user': user });
   const bobStored = async () => (await db.selectFrom('notes').select('body').where('id', '=', bobsNote).executeTakeFirst())?.body;

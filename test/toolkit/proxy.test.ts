@@ -8,6 +8,7 @@ import { request } from '../helpers/http.ts';
 import { testRoutes } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/tls.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const HSTS = 'max-age=63072000; includeSubDomains';
 
@@ -60,12 +61,7 @@ describe('forwarded headers over real sockets', () => {
     trusted = await startServer({ trustedProxies: ['127.0.0.1/32'] }, testRoutes());
     tlsServer = await startServer({ tls: { cert: certificate.cert, key: certificate.key } }, testRoutes());
   });
-  after(async () => {
-    await untrusted.close();
-    await trusted.close();
-    await tlsServer.close();
-    certificate.remove();
-  });
+  after(() => closeAll(untrusted, trusted, tlsServer, () => certificate.remove()));
 
   test('no HSTS when an untrusted peer sends X-Forwarded-Proto: https', async () => {
     const response = await request(untrusted.url, '/whoami', { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '198.51.100.7' } });

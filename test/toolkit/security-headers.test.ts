@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { rawRequest, request, type Response } from '../helpers/http.ts';
 import { headerAuthenticator, testRoutes } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
+import { closeAll } from '../helpers/close-all.ts';
 
 const EXPECTED: Record<string, string> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
@@ -50,10 +51,7 @@ describe('security headers on every status', () => {
     server = await startServer({ limits: { bodyBytes: 1024 }, authenticators: [headerAuthenticator] }, testRoutes());
     shedding = await startServer({ limits: { maxEventLoopDelayMs: 50, loadSampleIntervalMs: 200 } }, testRoutes());
   });
-  after(async () => {
-    await server.close();
-    await shedding.close();
-  });
+  after(() => closeAll(server, shedding));
 
   const cases: [number, string, () => Promise<Response>][] = [
     [200, 'public route', () => request(server.url, '/ok')],

@@ -6,14 +6,13 @@ import { FIXTURE_USERS } from '../../fixtures/vulnerable-api/accounts.ts';
 import { audit, describe as list, findingAt } from '../helpers.ts';
 import { ALL_IDENTITIES, canLogIn, startPlainTwins } from './plain-twins.ts';
 import type { PlainTwins } from './plain-twins.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: PlainTwins;
 before(async () => {
   twins = await startPlainTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('authentication check', () => {
   test('proves the missing limit, the X-Forwarded-For bypass and user enumeration on the vulnerable twin', async () => {

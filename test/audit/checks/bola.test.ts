@@ -6,15 +6,14 @@ import { startFastApi } from '../../fixtures/vulnerable-fastapi/start.ts';
 import type { RunningFastApi } from '../../fixtures/vulnerable-fastapi/start.ts';
 import { audit, describe as list, findingAt, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 let fastapi: RunningFastApi;
 before(async () => {
   [twins, fastapi] = await Promise.all([startTwins(), startFastApi()]);
 });
-after(async () => {
-  await Promise.all([twins.close(), fastapi.close()]);
-});
+after(() => closeAll(twins, fastapi));
 
 const fastApiAudit = (target: string): ReturnType<typeof runAudit> =>
   runAudit({ target, openapi: fastapi.specPath, rate: 2000, maxRequests: 1000, timeoutMs: 5000, only: ['bola'], identities: IDENTITIES });

@@ -4,14 +4,13 @@ import { FLOW_BURST, words } from '../../../src/audit/checks/business-flows.ts';
 import { audit, describe as list, findingAt } from '../helpers.ts';
 import { ALL_IDENTITIES, startPlainTwins } from './plain-twins.ts';
 import type { PlainTwins } from './plain-twins.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: PlainTwins;
 before(async () => {
   twins = await startPlainTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('business-flows check', () => {
   test('proves payments can be repeated without idempotency or limit, and deletes every payment it made', async () => {

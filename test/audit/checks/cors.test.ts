@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { lookalikes } from '../../../src/audit/checks/cors.ts';
 import { audit, describe as list, findingAt, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('cors check', () => {
   test('proves each broken origin policy of the vulnerable API with the echoed header', async () => {

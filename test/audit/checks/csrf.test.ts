@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { audit, describe as list, findingAt, IDENTITIES } from '../helpers.ts';
 import { ALL_IDENTITIES, startPlainTwins } from './plain-twins.ts';
 import type { PlainTwins } from './plain-twins.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: PlainTwins;
 before(async () => {
   twins = await startPlainTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('csrf check', () => {
   test('proves the cookie-authenticated preferences accept a cross-site text/plain POST, and changes nothing', async () => {

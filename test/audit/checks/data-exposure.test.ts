@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { findOthersPersonalData, findSecrets, HASH_SHAPE } from '../../../src/audit/checks/data-exposure.ts';
 import { audit, describe as list, findingAt, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('data-exposure check', () => {
   test('finds password hashes, API keys and other users\' emails in the user directory', async () => {

@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { findLeaks } from '../../../src/audit/lib/signatures.ts';
 import { audit, describe as list, findingAt, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('errors check', () => {
   test('provokes a stack trace, SQL text, a file path and a framework error code with malformed input', async () => {

@@ -4,14 +4,13 @@ import { adminReason } from '../../../src/audit/checks/function-level.ts';
 import { loadSpecFile } from '../../../src/audit/spec/load.ts';
 import { audit, describe as list, findingAt, IDENTITIES, SPEC_PATH, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('function-level check', () => {
   test('proves that an ordinary user reads the admin route, with the same answer the admin gets', async () => {

@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { frameProtected } from '../../../src/audit/checks/headers.ts';
 import { audit, describe as list, findingAt, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('headers check', () => {
   test('finds a frameable HTML page, missing nosniff, JSON served as HTML and version headers on the vulnerable API', async () => {

@@ -5,14 +5,13 @@ import type { HttpResponse } from '../../../src/audit/http/client.ts';
 import { protectedNote } from '../../../src/audit/checks/injection.ts';
 import { audit, describe as list, findingAt, findingsOf, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 function answer(status: number, text: string): HttpResponse {
   return { status, headers: {}, body: Buffer.from(text), text, truncated: false, durationMs: 1 };

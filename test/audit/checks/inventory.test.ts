@@ -4,14 +4,13 @@ import { classify, maskSecrets } from '../../../src/audit/checks/inventory.ts';
 import type { HttpResponse } from '../../../src/audit/http/client.ts';
 import { audit, describe as list, findingAt, findingsOf, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 function answer(status: number, type: string, text: string): HttpResponse {
   const body = Buffer.from(text);

@@ -7,14 +7,13 @@ import { startFastApi } from '../../fixtures/vulnerable-fastapi/start.ts';
 import type { RunningFastApi } from '../../fixtures/vulnerable-fastapi/start.ts';
 import { audit, describe as list, findingAt, findingsOf, IDENTITIES, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('jwt check on the Node fixture', () => {
   test('proves alg none, the weak secret, unchecked exp and nbf, and the unverified legacy route', async () => {
@@ -62,9 +61,7 @@ describe('jwt check on the FastAPI fixture (RS256 with a published JWKS)', () =>
   before(async () => {
     fastapi = await startFastApi();
   });
-  after(async () => {
-    await fastapi.close();
-  });
+  after(() => closeAll(fastapi));
 
   test('proves HS256 keyed with the published public key, and a kid naming /dev/null, are accepted; times are checked', async () => {
     const result = await audit(fastapi.vuln, { openapi: fastapi.specPath, only: ['jwt'], identities: IDENTITIES });

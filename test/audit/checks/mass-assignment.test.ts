@@ -7,15 +7,14 @@ import type { RunningFastApi } from '../../fixtures/vulnerable-fastapi/start.ts'
 import { startVulnerableApi, SPEC_PATH, VULN, FIXED } from '../../fixtures/vulnerable-api/server.ts';
 import type { RunningFixture } from '../../fixtures/vulnerable-api/server.ts';
 import { describe as list, findingAt, IDENTITIES } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let node: RunningFixture;
 let fastapi: RunningFastApi;
 before(async () => {
   [node, fastapi] = await Promise.all([startVulnerableApi(), startFastApi()]);
 });
-after(async () => {
-  await Promise.all([node.close(), fastapi.close()]);
-});
+after(() => closeAll(node, fastapi));
 
 const run = (target: string, openapi: string): ReturnType<typeof runAudit> =>
   runAudit({ target, openapi, rate: 2000, maxRequests: 1000, timeoutMs: 5000, only: ['mass-assignment'], identities: IDENTITIES });

@@ -3,14 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import { itemCount } from '../../../src/audit/checks/resources.ts';
 import { audit, describe as list, findingAt, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('resources check', () => {
   test('proves an uncapped page size, a missing body limit and a missing rate limit on the vulnerable API', async () => {

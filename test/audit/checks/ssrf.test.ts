@@ -5,14 +5,13 @@ import { parseCallbackUrl, startCanary } from '../../../src/audit/ssrf/canary.ts
 import { audit, describe as list, findingAt } from '../helpers.ts';
 import { ALL_IDENTITIES, startPlainTwins } from './plain-twins.ts';
 import type { PlainTwins } from './plain-twins.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: PlainTwins;
 before(async () => {
   twins = await startPlainTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('ssrf check', () => {
   test('proves the link preview fetches a URL the client names, by a hit on its own canary path', async () => {

@@ -5,14 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import { hstsMaxAge } from '../../../src/audit/checks/transport.ts';
 import { audit, describe as list, findingAt, findingsOf, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let twins: Twins;
 before(async () => {
   twins = await startTwins();
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('transport check', () => {
   test('reports plain HTTP without a redirect once, as informational on a loopback target', async () => {

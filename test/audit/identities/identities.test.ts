@@ -12,6 +12,7 @@ import { AuditError } from '../../../src/audit/errors.ts';
 import { parseIdentity, parseIdentityEntry } from '../../../src/audit/identities/config.ts';
 import { audit, IDENTITIES, IDENTITY_CHECKS, runCli, SPEC_PATH, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 const ENV = { ALICE_PW: 'alice-Passw0rd-2024', TOKEN: 'tok-123456' };
 
@@ -241,9 +242,7 @@ describe('identities against the fixture', () => {
   before(async () => {
     twins = await startTwins();
   });
-  after(async () => {
-    await twins.close();
-  });
+  after(() => closeAll(twins));
 
   test("logs in through the spec's OAuth2 password flow (tokenUrl) and redacts every credential from the report", async () => {
     const result = await audit(twins.vuln, { only: ['mass-assignment'], identities: IDENTITIES });

@@ -17,6 +17,7 @@ import { renderText } from '../../../src/audit/report/text.ts';
 import { HOSTILE_COMMENT } from '../../fixtures/vulnerable-api/server.ts';
 import { audit, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const schema = (name: string): AnySchema => JSON.parse(readFileSync(new URL(`../../../schemas/${name}`, import.meta.url), 'utf8')) as AnySchema;
@@ -50,9 +51,7 @@ before(async () => {
   twins = await startTwins();
   result = await audit(twins.vuln);
 });
-after(async () => {
-  await twins.close();
-});
+after(() => closeAll(twins));
 
 describe('JSON report: documented and versioned', () => {
   test('a full fixture audit validates against schemas/audit-report.v1.schema.json', () => {

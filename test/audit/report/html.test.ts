@@ -15,6 +15,7 @@ import { applyBaseline, baselineOf } from '../../../src/audit/report/baseline.ts
 import { HTML_CSP, renderHtml } from '../../../src/audit/report/html.ts';
 import { audit, startTwins } from '../helpers.ts';
 import type { Twins } from '../helpers.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url);
 const PAYLOADS = [
@@ -41,10 +42,7 @@ before(async () => {
     args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--host-resolver-rules=MAP * ~NOTFOUND'],
   });
 });
-after(async () => {
-  await browser.close();
-  await twins.close();
-});
+after(() => closeAll(browser, twins));
 
 interface Watched {
   page: Page;

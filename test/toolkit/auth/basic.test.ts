@@ -6,6 +6,7 @@ import { createBasicAuthenticator } from '../../../src/toolkit/index.ts';
 import { bearer, login, startReferenceService, STRONG_PASSWORD } from '../../helpers/app.ts';
 import { request } from '../../helpers/http.ts';
 import { Ok, startServer, type TestServer } from '../../helpers/server.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 const SERVICE_PASSWORD = 'hZ3kQ9mV2xL7pR4tW8yB1nC6fG0jD5sAe2Ru7Ko1Ti4=';
 const basic = (user: string, password: string): { authorization: string } => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
@@ -25,10 +26,7 @@ describe('HTTP Basic for service endpoints', () => {
       metricsRoutes,
     );
   });
-  after(async () => {
-    await server.close();
-    await production.close();
-  });
+  after(() => closeAll(server, production));
 
   test('the service credential is accepted', async () => {
     const response = await request(server.url, '/service-status', { headers: basic('metrics', SERVICE_PASSWORD) });

@@ -9,6 +9,7 @@ import { HttpProblem } from '../../../src/toolkit/errors/problem.ts';
 import { createMemoryStore, createRedisStore } from '../../../src/toolkit/stores/index.ts';
 import type { KeyValueStore } from '../../../src/toolkit/stores/index.ts';
 import { createRedisPrefix, REDIS_URL, sleep } from '../stores/services.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 interface Fixture {
   store: KeyValueStore;
@@ -49,7 +50,7 @@ function throttleContract(name: string, open: () => Promise<Fixture>): void {
     before(async () => {
       fixture = await open();
     });
-    after(() => fixture?.cleanup());
+    after(() => closeAll(() => fixture?.cleanup()));
 
     const throttle = (options: Partial<LoginThrottleOptions> = {}): LoginThrottle =>
       createLoginThrottle({ store: fixture!.store, ...options });

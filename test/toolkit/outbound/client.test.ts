@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { createOutboundClient, OutboundError, OutboundRefused, readJson, type Connector, type ConnectTarget, type OutboundClientOptions, type Resolver } from '../../../src/toolkit/index.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 const PUBLIC = '93.184.216.34';
 
@@ -94,7 +95,7 @@ async function failure(promise: Promise<unknown>): Promise<OutboundError> {
 describe('Security: SSRF to loopback', () => {
   let target: Listener;
   before(async () => { target = await listener(); });
-  after(() => stop(target));
+  after(() => closeAll(() => stop(target)));
 
   test('every way of naming the local host is refused and the loopback listener receives nothing', async () => {
     const p = (): number => target.port;
@@ -220,7 +221,7 @@ describe('limits and response checks', () => {
       else respond(200, { 'content-type': 'application/json' }, '{"ok":true}');
     });
   });
-  after(() => stop(server));
+  after(() => closeAll(() => stop(server)));
   const dev = (options: OutboundClientOptions = {}) => createOutboundClient({ allowLoopbackHttp: true, ...options });
 
   test('allowLoopbackHttp reaches a loopback literal over plain HTTP, and the JSON is validated', async () => {

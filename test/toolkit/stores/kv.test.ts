@@ -8,6 +8,7 @@ import {
 import type { KeyValueStore, MemoryStore } from '../../../src/toolkit/stores/index.ts';
 import { keyValueContract } from './kv-contract.ts';
 import { createRedisPrefix, REDIS_URL, sleep } from './services.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 keyValueContract('memory', () => {
   const store = createMemoryStore({ maxKeys: 10_000 });
@@ -71,7 +72,7 @@ void describe('redis store', () => {
     redis = await createRedisPrefix();
     cleanup = redis.cleanup;
   });
-  after(() => cleanup?.());
+  after(() => closeAll(cleanup));
 
   void it('isolates stores by prefix and stores every key under it with a TTL', async () => {
     const a = createRedisStore({ url: REDIS_URL, prefix: `${redis.prefix}a:` });

@@ -8,6 +8,7 @@ import type { Database } from '../../../src/toolkit/stores/index.ts';
 import { migrations, sqlContract } from './sql-contract.ts';
 import type { TestDB } from './sql-contract.ts';
 import { createTempDir, createTestDatabase, sleep } from './services.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 sqlContract('sqlite file', async () => {
   const temp = await createTempDir();
@@ -32,7 +33,7 @@ void describe('sqlite connection lock', () => {
     database = openSqlite<TestDB>({ filename: ':memory:', busyTimeoutMs: 300 });
     await runMigrations(database, migrations);
   });
-  after(() => database.close());
+  after(() => closeAll(database));
 
   void it('Security: a query issued during a transaction waits, and never sees its uncommitted writes', async () => {
     const { db } = database;

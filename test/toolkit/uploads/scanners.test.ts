@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createClamdScanner, createSignatureScanner, DEFAULT_SIGNATURE_FILE, parseSignatures, ScannerUnavailableError, signatureScanner } from '../../../src/toolkit/index.ts';
 import { startFakeClamd, type FakeClamd } from './fake-clamd.ts';
 import { EICAR } from './samples.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 let dir: string;
 const file = (name: string, data: Buffer | string): string => {
@@ -19,7 +20,7 @@ const file = (name: string, data: Buffer | string): string => {
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'rampart-scan-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 
 describe('signature scanner', () => {
   test('the shipped signature file holds the EICAR test signature, as hex', () => {
@@ -66,7 +67,7 @@ describe('clamd scanner (INSTREAM over a unix socket, against a fake clamd)', ()
   before(async () => {
     clamd = await startFakeClamd({ 'Win.Test.EICAR_HDB-1': EICAR });
   });
-  after(() => clamd.close());
+  after(() => closeAll(clamd));
 
   test('streams the file in length-prefixed chunks and reads OK as clean', async () => {
     clamd.mode = 'scan';

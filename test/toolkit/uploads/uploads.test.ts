@@ -11,6 +11,7 @@ import { createUploads, loadConfig, Type, type AllowedType, type MalwareFinding,
 import { request } from '../../helpers/http.ts';
 import { startServer, type TestServer } from '../../helpers/server.ts';
 import { GIF, PNG } from './samples.ts';
+import { closeAll } from '../../helpers/close-all.ts';
 
 const BOUNDARY = 'toolkit-upload-boundary';
 const Stored = Type.Object({ name: Type.String(), mediaType: Type.String(), size: Type.Integer(), sha256: Type.String(), stored: Type.String() }, { additionalProperties: false });
@@ -24,7 +25,7 @@ let dir: string;
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'rampart-uploads-'));
 });
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 
 describe('stale temporary files', () => {
   test('createUploads removes only temporary-named regular files older than an hour', () => {
@@ -114,7 +115,7 @@ describe('receive on a toolkit server', () => {
       });
     });
   });
-  after(() => server.close());
+  after(() => closeAll(server));
 
   const post = (name: string, data: Buffer) => request(server.url, '/upload', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: body(name, data) });
 
