@@ -12,7 +12,7 @@
 // instead of ~15 s of hashing. Every login still runs a full argon2id verification against
 // the row it reads. The server then writes the credentials its row sends, one per line, to
 // BENCH_CREDENTIALS_FILE (mode 0600) before it reports ready:
-//   BENCH_CREDENTIALS=bearer    access tokens from identity.tokens.issue(id, 'orders:read', 'bench', ['user'], 0)
+//   BENCH_CREDENTIALS=bearer    access tokens from identity.tokens.issue(id, 'orders:read', 'bench', ['user'], { ver, sid })
 //   BENCH_CREDENTIALS=api-key   API keys from identity.apiKeys.create(owner, { scopes: ['orders:read'] })
 //   BENCH_CREDENTIALS=password  `username<TAB>password`, and the stored hash in <file>.hash
 //                               (for the raw argon2 ceiling, bench/argon2-ceiling.ts)
@@ -120,7 +120,7 @@ authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: 30, windowSe
 const users = await createUsers(identity);
 const lines: string[] = [];
 if (kind === 'bearer') {
-  for (const user of users) lines.push((await identity.tokens.issue(user.row.id, 'orders:read', CLIENT_ID, [ROLE], user.row.token_version)).token);
+  for (const user of users) lines.push((await identity.tokens.issue(user.row.id, 'orders:read', CLIENT_ID, [ROLE], { ver: user.row.token_version, sid: randomUUID() })).token);
 } else if (kind === 'api-key') {
   const scopes = scopesOf(ROLE, identity.roles);
   for (const user of users) {

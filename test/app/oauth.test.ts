@@ -100,7 +100,9 @@ describe('security events', () => {
       await token(service, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
       const again = await login(service.url, 'quinn');
       await request(service.url, '/v1/auth/revoke', form({ token: again.refresh_token }));
-      await request(service.url, '/v1/auth/logout', { method: 'POST', headers: bearer(again.access_token) });
+      // (Revoking the refresh token ended that login's access token too: log out of another.)
+      const other = await login(service.url, 'quinn');
+      await request(service.url, '/v1/auth/logout', { method: 'POST', headers: bearer(other.access_token) });
       const third = await login(service.url, 'quinn');
       await request(service.url, '/v1/users/me/password', { method: 'PUT', headers: { ...bearer(third.access_token), 'content-type': 'application/json' }, body: JSON.stringify({ currentPassword: STRONG_PASSWORD, newPassword: 'another-strong-passphrase-42' }) });
       await service.identity.setDisabled(user.id, true, OPERATOR);

@@ -26,7 +26,7 @@ export function createBearerAuthenticator(tokens: AccessTokens, userState: UserS
       const claims = await tokens.verify(match[1]!);
       const user = await userState.active(claims.sub);
       if (user === undefined || user.tokenVersion !== claims.ver) throw INVALID_TOKEN;
-      return { id: claims.sub, roles: [user.role], scopes: narrowScopes(claims.scope, scopesOf(user.role)), method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp } };
+      return { id: claims.sub, roles: [user.role], scopes: narrowScopes(claims.scope, scopesOf(user.role)), method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp, sessionId: claims.sid } };
     },
   };
 }

@@ -120,9 +120,10 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   // Build zxcvbn's dictionaries now (~130 ms) rather than inside the first registration.
   checkPasswordPolicy('warm up the password policy dictionaries', { username: 'warm-up' });
 
-  async function respond(user: UsersTable, scopes: string[], clientId: string, refreshToken: string): Promise<TokenResponse> {
+  /** `familyId`: the login (refresh-token family) the access token is bound to. */
+  async function respond(user: UsersTable, scopes: string[], clientId: string, refreshToken: string, familyId: string): Promise<TokenResponse> {
     const scope = scopes.join(' ');
-    const access = await tokens.issue(user.id, scope, clientId, [user.role], user.token_version);
+    const access = await tokens.issue(user.id, scope, clientId, [user.role], { ver: user.token_version, sid: familyId });
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: refreshToken, scope };
   }
 
@@ -142,9 +143,9 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       const user = await checkPassword(username, password, clientIp);
       const scopes = grantScopes(scopesOf(user.role), scope);
       if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds what this account may have.');
-      const refreshToken = await refresh.start(user.id, scopes.join(' '), clientId);
+      const login = await refresh.start(user.id, scopes.join(' '), clientId);
       await events.record({ type: 'login_succeeded', principalId: user.id, clientIp, detail: { clientId } });
-      return respond(user, scopes, clientId, refreshToken);
+      return respond(user, scopes, clientId, login.token, login.familyId);
     },
 
     async sessionLogin({ username, password, clientIp, previousSessionId }) {
@@ -164,7 +165,11 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     async refreshGrant({ refreshToken, scope, clientIp }) {
       const result = await refresh.rotate(refreshToken);
       if (!result.ok) {
-        if (result.reason === 'reused') await events.record({ type: 'refresh_token_reuse', principalId: result.userId ?? null, clientIp, detail: { familyId: result.familyId ?? null } });
+        if (result.reason === 'reused') {
+          // The family is revoked (refresh-tokens.ts); its access tokens die with it.
+          if (result.familyId !== undefined) await tokens.revokeSession(result.familyId);
+          await events.record({ type: 'refresh_token_reuse', principalId: result.userId ?? null, clientIp, detail: { familyId: result.familyId ?? null } });
+        }
         throw BAD_REFRESH_TOKEN();
       }
       const user = await users.findById(result.grant.userId);
@@ -174,12 +179,13 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       const scopes = grantScopes(granted, scope);
       if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
       await events.record({ type: 'token_refreshed', principalId: user.id, clientIp, detail: { familyId: result.grant.familyId } });
-      return respond(user, scopes, result.grant.clientId, result.token);
+      return respond(user, scopes, result.grant.clientId, result.token, result.grant.familyId);
     },
 
     async revoke(token, clientIp) {
       const family = await refresh.revoke(token);
       if (family) {
+        await tokens.revokeSession(family.familyId);
         await events.record({ type: 'token_revoked', principalId: family.userId, clientIp, detail: { kind: 'refresh_token', familyId: family.familyId } });
         return;
       }
@@ -194,8 +200,15 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
 
     async logout(principal, refreshToken, clientIp) {
       if (principal.credential) await tokens.revoke({ jti: principal.credential.id, exp: principal.credential.expiresAt });
+      // The whole login ends, body or not: its refresh tokens and every access token it issued.
+      const sid = principal.method === 'jwt' ? principal.credential?.sessionId : undefined;
+      if (sid !== undefined) {
+        await refresh.revokeFamilyOf(principal.id, sid);
+        await tokens.revokeSession(sid);
+      }
       if (refreshToken !== undefined) {
         const family = await refresh.revoke(refreshToken);
+        if (family) await tokens.revokeSession(family.familyId);
         if (family && family.userId !== principal.id) {
           // Someone else's token: revoked all the same (it was disclosed), but say nothing.
           await events.record({ type: 'token_revoked', principalId: family.userId, clientIp, detail: { kind: 'refresh_token', by: principal.id } });

@@ -49,9 +49,10 @@ export function createRefreshTokens(options: RefreshTokenOptions) {
   }
 
   return {
-    /** Starts a new family (a login). */
-    start(userId: string, scope: string, clientId: string): Promise<string> {
-      return insert(db, { userId, scope, clientId, familyId: randomUUID() }, now());
+    /** Starts a new family (a login); its id is the `sid` of the login's access tokens. */
+    async start(userId: string, scope: string, clientId: string): Promise<{ token: string; familyId: string }> {
+      const familyId = randomUUID();
+      return { token: await insert(db, { userId, scope, clientId, familyId }, now()), familyId };
     },
 
     async rotate(token: string): Promise<RotateResult> {
@@ -97,6 +98,11 @@ export function createRefreshTokens(options: RefreshTokenOptions) {
       if (row === undefined) return undefined;
       await revokeFamily(row.family_id);
       return { userId: row.user_id, familyId: row.family_id };
+    },
+
+    /** Revokes one of the user's families (logout by access token); a family of another user is left alone. */
+    async revokeFamilyOf(userId: string, familyId: string): Promise<void> {
+      await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('family_id', '=', familyId).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     },
 
     async revokeAllFor(userId: string): Promise<void> {

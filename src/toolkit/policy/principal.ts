@@ -8,8 +8,11 @@ export interface Principal {
   roles: readonly string[];
   scopes: readonly string[];
   method: AuthMethod;
-  /** The credential's own id and expiry (JWT `jti`/`exp` in seconds), for logout and revocation. */
-  credential?: { id: string; expiresAt: number };
+  /**
+   * The credential's own id and expiry (JWT `jti`/`exp` in seconds), for logout and revocation;
+   * `sessionId` is the login an access token belongs to (its `sid`), which logout ends.
+   */
+  credential?: { id: string; expiresAt: number; sessionId?: string };
 }
 
 export interface Authenticator {

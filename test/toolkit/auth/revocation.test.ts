@@ -68,9 +68,9 @@ for (const backend of BACKENDS) {
     test('a forged-looking token version is refused: the claim must equal the current one', async () => {
       const id = await frozenUser(`ver-${backend}`);
       h.clock.frozen = undefined;
-      const issued = await h.identity.tokens.issue(id, 'profile', 'rampart-console', ['user'], 7);
+      const issued = await h.identity.tokens.issue(id, 'profile', 'rampart-console', ['user'], { ver: 7, sid: 'no-login' });
       assert.equal((await whoami(issued.token)).status, 401, 'a version from the future is not the current one');
-      const current = await h.identity.tokens.issue(id, 'profile', 'rampart-console', ['user'], 0);
+      const current = await h.identity.tokens.issue(id, 'profile', 'rampart-console', ['user'], { ver: 0, sid: 'no-login' });
       assert.equal((await whoami(current.token)).status, 200);
     });
   });

@@ -5,6 +5,10 @@
 // revocation and disabled-user checks still run on every request. `ver` is the user's token
 // version when the token was issued: the bearer authenticator accepts it only while it is still
 // the user's current one (see UserState), so revoking every token of a user is a counter bump.
+// `sid` is the login the token belongs to (its refresh-token family): ending the login (logout,
+// refresh-token reuse, revocation of the refresh token) denylists the sid, which every access
+// token of that login carries, so none of them outlives it. Both denylists are checked after
+// the cache, on every request.
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters, type JWTPayload } from 'jose';
 import { HttpProblem } from '../../errors/problem.ts';
@@ -24,6 +28,14 @@ export interface AccessTokenClaims {
   roles: string[];
   /** The user's token version at issue (see UserState). */
   ver: number;
+  /** The login (refresh-token family) this token was issued for. */
+  sid: string;
+}
+
+/** What binds a token to its user's state and its login. */
+export interface TokenBinding {
+  ver: number;
+  sid: string;
 }
 
 export interface AccessTokenOptions {
@@ -46,7 +58,7 @@ export const CLOCK_SKEW_SECONDS = 30;
 /** Real access tokens are well under 1 kB; refuse huge ones before any parsing. */
 const MAX_TOKEN_LENGTH = 4096;
 const KID = /^[A-Za-z0-9_-]{1,64}$/;
-const REQUIRED = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'client_id', 'scope', 'ver'];
+const REQUIRED = ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'client_id', 'scope', 'ver', 'sid'];
 
 export const INVALID_TOKEN = new HttpProblem(401, {
   slug: 'invalid-token',
@@ -56,6 +68,7 @@ export const INVALID_TOKEN = new HttpProblem(401, {
 });
 
 export const deniedJtiKey = (jti: string): string => `jwt:deny:${jti}`;
+export const deniedSidKey = (sid: string): string => `jwt:deny-sid:${sid}`;
 
 export function createAccessTokens(options: AccessTokenOptions) {
   const now = options.now ?? Date.now;
@@ -92,11 +105,11 @@ export function createAccessTokens(options: AccessTokenOptions) {
   }
 
   return {
-    async issue(subject: string, scope: string, clientId: string, roles: string[], ver: number): Promise<IssuedAccessToken> {
+    async issue(subject: string, scope: string, clientId: string, roles: string[], { ver, sid }: TokenBinding): Promise<IssuedAccessToken> {
       const key = options.keyring.current();
       const iat = Math.floor(now() / 1000);
-      const claims: AccessTokenClaims = { iss: options.issuer, aud: options.audience, sub: subject, iat, exp: iat + options.ttlSeconds, jti: randomUUID(), client_id: clientId, scope, roles, ver };
-      const token = await new SignJWT({ client_id: clientId, scope, roles, ver })
+      const claims: AccessTokenClaims = { iss: options.issuer, aud: options.audience, sub: subject, iat, exp: iat + options.ttlSeconds, jti: randomUUID(), client_id: clientId, scope, roles, ver, sid };
+      const token = await new SignJWT({ client_id: clientId, scope, roles, ver, sid })
         .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid })
         .setIssuer(claims.iss)
         .setAudience(claims.aud)
@@ -112,8 +125,17 @@ export function createAccessTokens(options: AccessTokenOptions) {
     async verify(token: string): Promise<AccessTokenClaims> {
       if (token.length > MAX_TOKEN_LENGTH) throw INVALID_TOKEN;
       const claims = await verifySignature(token);
-      if ((await options.store.get(deniedJtiKey(claims.jti))) !== undefined) throw INVALID_TOKEN;
+      const [deniedToken, deniedLogin] = await Promise.all([options.store.get(deniedJtiKey(claims.jti)), options.store.get(deniedSidKey(claims.sid))]);
+      if (deniedToken !== undefined || deniedLogin !== undefined) throw INVALID_TOKEN;
       return claims;
+    },
+
+    /**
+     * Ends a login's access tokens: until the last one it could have issued has expired (its
+     * refresh-token family is revoked with it, so no newer one can be issued).
+     */
+    async revokeSession(sid: string): Promise<void> {
+      await options.store.set(deniedSidKey(sid), '1', (options.ttlSeconds + CLOCK_SKEW_SECONDS) * 1000 + 1000);
     },
 
     /** Denylists one token's jti until it would have expired anyway. */
@@ -131,10 +153,10 @@ function toClaims(payload: JWTPayload): AccessTokenClaims {
   const clientId = payload.client_id;
   const scope = payload.scope;
   const roles = payload.roles ?? [];
-  const ver = payload.ver;
-  if (!Number.isSafeInteger(ver) || (ver as number) < 0) throw INVALID_TOKEN;
+  const { ver, sid } = payload;
+  if (!Number.isSafeInteger(ver) || (ver as number) < 0 || typeof sid !== 'string' || sid === '' || sid.length > 64) throw INVALID_TOKEN;
   if (typeof iss !== 'string' || typeof aud !== 'string' || typeof sub !== 'string' || typeof iat !== 'number' || typeof exp !== 'number' || typeof jti !== 'string' || typeof clientId !== 'string' || typeof scope !== 'string' || !Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
     throw INVALID_TOKEN;
   }
-  return { iss, aud, sub, iat, exp, jti, client_id: clientId, scope, roles, ver: ver as number };
+  return { iss, aud, sub, iat, exp, jti, client_id: clientId, scope, roles, ver: ver as number, sid };
 }
