@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { jwtVerify } from 'jose';
 import { after, before, describe, test } from 'node:test';
-import { VULN_EMAIL_PATTERN } from '../fixtures/vulnerable-express/app.ts';
+import { AUTH_RATE, VULN_EMAIL_PATTERN } from '../fixtures/vulnerable-express/app.ts';
 import { startExpress } from '../fixtures/vulnerable-express/start.ts';
 import type { RunningExpress } from '../fixtures/vulnerable-express/start.ts';
 import { NODE24, startChild } from '../fixtures/child-fixture.ts';
@@ -206,6 +206,21 @@ describe('planted flaws of the Express fixture, vulnerable vs fixed', () => {
       const answer = await call(base(twin), 'POST', '/auth/signin', { raw: '{"username":' });
       assert.equal(answer.status, 400);
       assert.ok(!answer.text.includes(' at '), answer.text);
+    }
+  });
+  test('resources.rate-limit (last: it spends the fixed twin’s budget): sign-ins are never throttled on the vulnerable twin', async () => {
+    for (const twin of twins) {
+      const statuses: number[] = [];
+      for (let i = 0; i <= AUTH_RATE; i++) statuses.push((await call(base(twin), 'POST', '/auth/signin', { body: { username: 'bob', password: fx.users.bob.password } })).status);
+      if (twin === 'vuln') assert.deepEqual(new Set(statuses), new Set([200]));
+      else {
+        const first = statuses.indexOf(429);
+        assert.ok(first > 0, statuses.join(','));
+        assert.ok(statuses.slice(first).every((s) => s === 429));
+        const limited = await call(base(twin), 'POST', '/auth/signup', { body: { username: 'zed', password: 'zed-Passw0rd!', email: 'zed@mail.example' } });
+        assert.equal(limited.status, 429, 'sign-ups share the limit');
+        assert.match(limited.headers.get('ratelimit') ?? '', /limit=30/);
+      }
     }
   });
   test('not planted: ownership of projects holds on both twins', async () => {

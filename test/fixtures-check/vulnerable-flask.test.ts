@@ -91,7 +91,7 @@ describe('planted flaws of the Flask fixture, vulnerable vs fixed', () => {
     assert.equal((await call(base('fixed'), 'POST', '/api/mobile/login', { body })).status, 400);
     assert.equal((await call(base('fixed'), 'POST', '/api/mobile/login', { body: { email: 'bob@pantry.example', password: 'bob-Pantry-2024' } })).status, 200);
   });
-  test('authentication.no-login-limit: failures never lock on the vulnerable twin; the fixed one answers 429 after 10', async () => {
+  test('authentication.no-login-limit and resources.rate-limit: failures never lock on the vulnerable twin; the fixed one answers 429 after 10', async () => {
     for (const twin of twins) {
       await register(twin, 'gina');
       const statuses: number[] = [];
@@ -240,6 +240,11 @@ describe('planted flaws of the Flask fixture, vulnerable vs fixed', () => {
       assert.equal((await call(base(twin), 'GET', '/api/admin/users', { token: tokens[twin]['alice']! })).status, 403);
       assert.equal((await call(base(twin), 'GET', '/api/admin/reset-demo', { token: tokens[twin]['alice']! })).status, 403);
     }
+  });
+  test('resources.body-limit: a 100 kB body is read by the vulnerable twin, refused with 413 by the fixed one', async () => {
+    const raw = JSON.stringify({ user: 'nobody', pad: 'x'.repeat(100 * 1024) });
+    assert.equal((await call(base('vuln'), 'POST', '/api/auth/forgot-password', { raw })).status, 200);
+    assert.equal((await call(base('fixed'), 'POST', '/api/auth/forgot-password', { raw })).status, 413);
   });
   test('hostile input: malformed JSON is a 400 on both twins', async () => {
     for (const twin of twins) assert.equal((await call(base(twin), 'POST', '/api/auth/login', { raw: '{"user":' })).status, 400);
