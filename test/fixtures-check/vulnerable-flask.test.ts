@@ -28,6 +28,7 @@ interface FlaskState {
   lists: { id: number; title: string }[];
   tasks: unknown[];
   reset_codes: Record<string, { code: string; attempts: number }>;
+  seeded_at: number;
 }
 const state = async (): Promise<Record<Twin, FlaskState>> => (await fx.state()) as Record<Twin, FlaskState>;
 
@@ -232,6 +233,16 @@ describe('planted flaws of the Flask fixture, vulnerable vs fixed', () => {
     for (const [token, message] of cases) {
       assert.match((await call(base('vuln'), 'GET', '/api/me', { token })).json.error, message);
       assert.equal((await call(base('fixed'), 'GET', '/api/me', { token })).json.error, 'unauthorized');
+    }
+  });
+  test('the reset trap: GET /api/admin/reset-demo (admins) puts the seed back, visibly in state()', async () => {
+    for (const twin of twins) {
+      const before = (await state())[twin];
+      assert.equal((await call(base(twin), 'GET', '/api/admin/reset-demo', { token: tokens[twin]['admin']! })).status, 200);
+      const after = (await state())[twin];
+      assert.notEqual(after.seeded_at, before.seeded_at);
+      assert.deepEqual(after.lists.map((l) => l.id), [1, 2, 3]);
+      tokens[twin]['admin'] = await logIn(twin, 'admin', fx.users.admin.password);
     }
   });
   test('not planted: owners only on list reads; admin routes for admins only', async () => {
