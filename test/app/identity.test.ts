@@ -100,6 +100,20 @@ describe('Security: refresh tokens', () => {
     assert.ok(events.length >= 1);
   });
 
+  test('a refused refresh (invalid_scope) leaves the token unused: the retry works, nothing is revoked, no reuse is recorded', async () => {
+    const tokens = await login(service.url, 'bob');
+    const reuses = async () => (await service.identity.events.list({ type: 'refresh_token_reuse' })).length;
+    const before = await reuses();
+    const refused = await request(service.url, '/v1/auth/token', form({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, scope: 'admin:users' }));
+    assert.equal(refused.status, 400);
+    assert.equal((refused.json() as { error: string }).error, 'invalid_scope');
+    const retry = await refresh(service, tokens.refresh_token);
+    assert.equal(retry.status, 200, retry.body);
+    assert.equal((await me(service, tokens.access_token)).status, 200, 'the login is still alive');
+    assert.equal((await me(service, (retry.json() as { access_token: string }).access_token)).status, 200);
+    assert.equal(await reuses(), before, 'no false refresh_token_reuse event');
+  });
+
   test('20 parallel uses of one refresh token give exactly one success', async () => {
     const tokens = await login(service.url, 'bob');
     const results = await Promise.all(Array.from({ length: 20 }, () => refresh(service, tokens.refresh_token)));

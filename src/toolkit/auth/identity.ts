@@ -163,7 +163,17 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
     },
 
     async refreshGrant({ refreshToken, scope, clientIp }) {
-      const result = await refresh.rotate(refreshToken);
+      // Every check that can refuse runs inside rotate, before the token is used up: a refused
+      // request (invalid_scope) leaves the token valid, and its retry is not taken for reuse.
+      const result = await refresh.rotate(refreshToken, async (grant) => {
+        const user = await users.findById(grant.userId);
+        if (user === undefined || user.disabled !== 0) throw BAD_REFRESH_TOKEN();
+        // The role may have changed since login: never grant more than it has now.
+        const granted = grant.scope.split(' ').filter((s) => scopesOf(user.role).includes(s));
+        const scopes = grantScopes(granted, scope);
+        if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
+        return { user, scopes };
+      });
       if (!result.ok) {
         if (result.reason === 'reused') {
           // The family is revoked (refresh-tokens.ts); its access tokens die with it.
@@ -172,12 +182,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
         }
         throw BAD_REFRESH_TOKEN();
       }
-      const user = await users.findById(result.grant.userId);
-      if (user === undefined || user.disabled !== 0) throw BAD_REFRESH_TOKEN();
-      // The role may have changed since login: never grant more than it has now.
-      const granted = result.grant.scope.split(' ').filter((s) => scopesOf(user.role).includes(s));
-      const scopes = grantScopes(granted, scope);
-      if (scopes === undefined) throw new OAuthError('invalid_scope', 'The requested scope exceeds the original grant.');
+      const { user, scopes } = result.prepared;
       await events.record({ type: 'token_refreshed', principalId: user.id, clientIp, detail: { familyId: result.grant.familyId } });
       return respond(user, scopes, result.grant.clientId, result.token, result.grant.familyId);
     },

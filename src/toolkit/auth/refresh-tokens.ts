@@ -3,6 +3,8 @@
 // same family. Presenting a used token again is reuse — a sign it was stolen — and revokes the
 // whole family. The "mark used" is a conditional update, so of N concurrent uses of one token
 // exactly one wins. Absolute lifetime counts from the login; idle lifetime from the last use.
+// Everything that can refuse a request (the caller's `prepare`: user state, scope) runs before
+// the token is marked used, so a refused request leaves the token as it was.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { IdentityTables } from './schema.ts';
@@ -21,8 +23,8 @@ export interface RefreshGrant {
   familyId: string;
 }
 
-export type RotateResult =
-  | { ok: true; grant: RefreshGrant; token: string }
+export type RotateResult<T> =
+  | { ok: true; grant: RefreshGrant; token: string; prepared: T }
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' | 'reused' | 'disabled'; userId?: string; familyId?: string };
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -55,7 +57,11 @@ export function createRefreshTokens(options: RefreshTokenOptions) {
       return { token: await insert(db, { userId, scope, clientId, familyId }, now()), familyId };
     },
 
-    async rotate(token: string): Promise<RotateResult> {
+    /**
+     * `prepare` sees the grant of a live, unused token and may throw to refuse the request: then
+     * nothing is rotated and no reuse is recorded. Its result comes back as `prepared`.
+     */
+    async rotate<T>(token: string, prepare: (grant: RefreshGrant) => Promise<T>): Promise<RotateResult<T>> {
       if (!TOKEN_SHAPE.test(token)) return { ok: false, reason: 'unknown' };
       const hash = hashToken(token);
       const row = await db
@@ -78,6 +84,7 @@ export function createRefreshTokens(options: RefreshTokenOptions) {
         return { ok: false, reason: 'expired', ...base };
       }
       const grant: RefreshGrant = { userId: row.user_id, scope: row.scope, clientId: row.client_id, familyId: row.family_id };
+      const prepared = await prepare(grant);
       const next = await db.transaction().execute(async (trx) => {
         const claimed = await trx.updateTable('refresh_tokens').set({ used_at: t }).where('token_hash', '=', hash).where('used_at', 'is', null).where('revoked_at', 'is', null).executeTakeFirst();
         if (claimed.numUpdatedRows !== 1n) return undefined;
@@ -88,7 +95,7 @@ export function createRefreshTokens(options: RefreshTokenOptions) {
         await revokeFamily(row.family_id);
         return { ok: false, reason: 'reused', ...base };
       }
-      return { ok: true, grant, token: next };
+      return { ok: true, grant, token: next, prepared };
     },
 
     /** Revokes the family of a token (RFC 7009); returns its owner when it existed. */
