@@ -174,6 +174,16 @@ describe('planted flaws of the Express fixture, vulnerable vs fixed', () => {
       assert.equal((await call(base(twin), 'GET', '/tasks')).status, 401, 'the listing is protected');
     }
   });
+  test('not planted, a trap: GET /tasks/{id}/complete changes a task (its owner’s only)', async () => {
+    for (const twin of twins) {
+      const first = (await call(base(twin), 'GET', '/tasks?per_page=1', { token: tokens[twin]!['alice']! })).json.items[0];
+      assert.equal(first.done, false);
+      assert.equal((await call(base(twin), 'GET', `/tasks/${first.id}/complete`, { token: tokens[twin]!['bob']! })).status, 404);
+      assert.equal((await call(base(twin), 'GET', `/tasks/${first.id}/complete`, { token: tokens[twin]!['alice']! })).json.done, true);
+      const state = (await fx.state()) as Record<string, { tasks: { id: number; done: boolean }[] }>;
+      assert.equal(state[twin]!.tasks.find((t) => t.id === first.id)!.done, true);
+    }
+  });
   test('errors.edge-value-crash and errors.stack-trace: edge numbers crash the burndown report', async () => {
     for (const twin of twins) {
       assert.equal((await call(base(twin), 'GET', '/reports/burndown?days=14', { token: tokens[twin]!['alice']! })).status, 200);
