@@ -85,7 +85,7 @@ describe('secrets', () => {
 
   test('entropy rules', () => {
     assert.equal(secretProblem('S', GOOD_SECRET), undefined);
-    assert.equal(secretProblem('S', 'a'.repeat(64).replace(/a/g, 'ab')), 'S does not look random (too few distinct bytes)');
+    assert.match(secretProblem('S', 'a'.repeat(64).replace(/a/g, 'ab')) ?? '', /^S does not look random: only 1 distinct byte values in 64 bytes/);
     assert.match(secretProblem('S', 'c2hvcnQ=') ?? '', /holds 5 bytes/);
     assert.match(secretProblem('S', 'this is a long passphrase with spaces in it!') ?? '', /base64, base64url or hex/);
     assert.equal(secretProblem('S', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'), undefined);
