@@ -55,7 +55,7 @@ describe('API keys', () => {
 
   before(async () => {
     service = await startReferenceService();
-    for (const [name, role] of [['alice', 'user'], ['bob', 'user'], ['reader', 'readonly'], ['gone', 'user'], ['elsewhere', 'user']] as const) {
+    for (const [name, role] of [['alice', 'user'], ['bob', 'user'], ['reader', 'readonly'], ['gone', 'user'], ['elsewhere', 'user'], ['changer', 'user'], ['cycled', 'user']] as const) {
       await service.identity.createUser({ username: name, password: STRONG_PASSWORD, role }, OPERATOR);
     }
     alice = (await login(service.url, 'alice')).access_token;
@@ -224,6 +224,34 @@ describe('API keys', () => {
       const user = await service.identity.users.findByUsername('gone');
       await service.identity.setDisabled(user!.id, true, OPERATOR);
       assert.equal((await me(xApiKey(created.key))).status, 401);
+    });
+
+    test('a password change revokes the owner’s keys (recorded), and keys made afterwards work', async () => {
+      const token = (await login(service.url, 'changer')).access_token;
+      const before = await newKey(token);
+      assert.equal((await me(xApiKey(before.key))).status, 200, 'verified and cached');
+      const change = await request(service.url, '/v1/users/me/password', { method: 'PUT', ...json(bearer(token), { currentPassword: STRONG_PASSWORD, newPassword: 'a-new-passphrase-for-keys-77' }) });
+      assert.equal(change.status, 204);
+      assert.equal((await me(xApiKey(before.key))).status, 401);
+      const fresh = (await login(service.url, 'changer', 'a-new-passphrase-for-keys-77')).access_token;
+      assert.deepEqual((await listKeys(bearer(fresh))).json(), { items: [] }, 'no key survives in the owner’s list');
+      const after = await newKey(fresh);
+      assert.equal((await me(xApiKey(after.key))).status, 200);
+      const changer = await service.identity.users.findByUsername('changer');
+      const revoked = await service.identity.events.list({ type: 'api_key_deleted' });
+      assert.ok(revoked.some((e) => e.principalId === changer!.id && e.detail.reason === 'password_changed' && e.detail.count === 1));
+    });
+
+    test('disable then enable: the keys from before stay revoked', async () => {
+      const token = (await login(service.url, 'cycled')).access_token;
+      const created = await newKey(token);
+      assert.equal((await me(xApiKey(created.key))).status, 200);
+      const user = await service.identity.users.findByUsername('cycled');
+      await service.identity.setDisabled(user!.id, true, OPERATOR);
+      await service.identity.setDisabled(user!.id, false, OPERATOR);
+      assert.equal((await me(xApiKey(created.key))).status, 401, 'enabling revives no key');
+      const fresh = (await login(service.url, 'cycled')).access_token;
+      assert.equal((await me(xApiKey((await newKey(fresh)).key))).status, 200, 'the enabled owner can make new keys');
     });
 
     test('an owner disabled by another instance (straight in the database) is seen within a second', async () => {

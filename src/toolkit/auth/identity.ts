@@ -243,6 +243,7 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       await users.setPasswordHash(user.id, await hasher.hash(next), true);
       userState.forget(user.id);
       await refresh.revokeAllFor(user.id);
+      await apiKeys.revokeAllFor(user.id, 'password_changed', clientIp);
       await events.record({ type: 'password_changed', principalId: user.id, clientIp });
     },
 
@@ -266,7 +267,10 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       apiKeys.forgetUser(userId);
       // Disabling moved the token version on (users.setDisabled): tokens and sessions from
       // before stay dead after an enable.
-      if (disabled) await refresh.revokeAllFor(userId);
+      if (disabled) {
+        await refresh.revokeAllFor(userId);
+        await apiKeys.revokeAllFor(userId, 'user_disabled', actor.clientIp);
+      }
       await events.record({ type: disabled ? 'user_disabled' : 'user_enabled', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId } });
       return true;
     },

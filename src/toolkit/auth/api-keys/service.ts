@@ -1,7 +1,10 @@
 // API keys: created by their owner with a subset of the owner's scopes, shown once, stored
 // only as an HMAC-SHA256 under a key derived from the root secret (a database leak gives
 // neither the keys nor a way to test guesses offline), verified in constant time. Deleting a
-// key revokes it (the row stays, so a later use is recognised and recorded as such).
+// key revokes it (the row stays, so a later use is recognised and recorded as such). A
+// password change or a disable revokes every key of the user: a key minted by whoever had the
+// old password (or the account before it was disabled) must not outlive that; enabling the
+// account again revives none.
 //
 // Verification: in-process cache of verified keys (≤ 1 s, keyed by the whole key, bounded;
 // like the verified-token cache, a hit skips the parse and the HMAC, which only a key that
@@ -67,6 +70,8 @@ export interface ApiKeys {
   verify(key: string, clientIp: string | null): Promise<Principal | undefined>;
   /** Drops cached verifications of this user's keys (call when the user is disabled or changes role). */
   forgetUser(userId: string): void;
+  /** Revokes every live key of the user (password change, disable); returns how many. */
+  revokeAllFor(userId: string, reason: 'password_changed' | 'user_disabled', clientIp: string | null): Promise<number>;
 }
 
 const HMAC_PURPOSE = 'api-key-hmac';
@@ -248,6 +253,14 @@ export function createApiKeys(options: ApiKeyServiceOptions): ApiKeys {
 
     forgetUser(userId) {
       forget((entry) => entry.userId === userId);
+    },
+
+    async revokeAllFor(userId, reason, clientIp) {
+      const result = await db.updateTable('api_keys').set({ revoked_at: now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      forget((entry) => entry.userId === userId);
+      const count = Number(result.numUpdatedRows);
+      if (count > 0) await events.record({ type: 'api_key_deleted', principalId: userId, clientIp, detail: { reason, count } });
+      return count;
     },
   };
 }
