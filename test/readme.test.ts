@@ -31,3 +31,11 @@ test('npm test first runs .ci/setup, the same script .ci/run uses, then every fi
   assert.match(paragraph, /RAMPART_TEST_FILE_TIMEOUT_S/);
   assert.match(readFileSync(new URL('./run.ts', import.meta.url), 'utf8'), /RAMPART_TEST_FILE_TIMEOUT_S'\] \?\? 600/);
 });
+
+test('Node 24: a development dependency of the repository, not a dependency of the published package', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { engines: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  assert.match(readme, /the npm package `node@\^24` is a development\s+dependency/);
+  assert.equal(pkg.devDependencies['node'], '^24.21.0');
+  assert.equal(pkg.dependencies['node'], undefined);
+  assert.equal(pkg.engines['node'], '>=24');
+});

@@ -1,5 +1,8 @@
 // Rampart toolkit: the whole public API. Everything not exported here is internal.
 
+// First: on a Node older than 24 this stops with one line naming the version needed.
+import './runtime/require-node.ts';
+
 export { createServer } from './server/create.ts';
 export type { RampartServer } from './server/create.ts';
 export { listen, closeOnSignals } from './server/listen.ts';

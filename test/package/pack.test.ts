@@ -1,9 +1,10 @@
 // The published package works where Node will not strip types: pack it, install the tarball
-// into an empty project, import the toolkit's public entry, and run `rampart --help`.
+// into an empty project, import the toolkit's public entry, and run `rampart --help`. On an
+// older Node (this machine's own /usr/bin/node is 20) both stop with one line naming Node 24.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,9 @@ import { closeAll } from '../helpers/close-all.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NPM_ENV = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+// A user whose PATH leads to Node 24 (the project's own scripts get it from the `node` devDependency).
+const NODE_24_PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`;
+const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && Number(execFileSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' })) < 24);
 
 describe('npm pack → install → import', { timeout: 300_000 }, () => {
   let dir: string;
@@ -42,9 +46,23 @@ describe('npm pack → install → import', { timeout: 300_000 }, () => {
     assert.equal(output.trim(), '200 DENY');
   });
 
+  test('installing it does not download a Node binary: `node` is only a development dependency', () => {
+    assert.equal(existsSync(join(project, 'node_modules', 'node')), false);
+  });
+
   test('rampart --help runs from the installed package', () => {
-    const output = execFileSync('npm', ['exec', '--no', '--', 'rampart', '--help'], { cwd: project, env: NPM_ENV, encoding: 'utf8' });
+    const output = execFileSync('npm', ['exec', '--no', '--', 'rampart', '--help'], { cwd: project, env: { ...NPM_ENV, PATH: NODE_24_PATH }, encoding: 'utf8' });
     assert.match(output, /Usage: rampart/);
     assert.match(output, /serve/);
+  });
+
+  test('on an older Node, importing the package and running its command each fail with one line naming Node 24', { skip: OLD_NODE === undefined ? 'no Node older than 24 on this machine' : false }, () => {
+    const imported = spawnSync(OLD_NODE!, ['--input-type=module', '-e', "import('rampart').then(() => console.log('loaded'), (error) => { console.error(error.message); process.exit(1); })"], { cwd: project, encoding: 'utf8' });
+    assert.equal(imported.status, 1);
+    assert.match(imported.stderr, /^rampart needs Node\.js 24 or newer; this is Node\.js 2\d\.[\d.]+ \(install Node\.js 24 LTS\)\n$/);
+    const command = spawnSync(OLD_NODE!, [join(project, 'node_modules', 'rampart', 'dist', 'cli', 'main.js'), '--help'], { cwd: project, encoding: 'utf8' });
+    assert.equal(command.status, 1);
+    assert.equal(command.stdout, '');
+    assert.match(command.stderr, /^rampart needs Node\.js 24 or newer; this is Node\.js [\d.]+ \(install Node\.js 24 LTS\)\n$/);
   });
 });

@@ -1,7 +1,6 @@
 // Opens an embedded SQLite database with the settings a web server needs, wrapped in Kysely.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { Kysely, sql } from 'kysely';
 import type { Database } from './database.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
@@ -15,6 +14,11 @@ export interface SqliteOptions {
   /** Prepared statements kept for reuse (default 200). */
   statementCacheSize?: number;
 }
+
+// Loaded when a database is opened, not when the package is imported: a static import of a
+// built-in that older Node lacks fails at link time, before the entry's version check can
+// say which Node is needed.
+const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
 
 export function openSqlite<DB>(options: SqliteOptions): Database<DB> {
   const { filename, busyTimeoutMs = 5000, statementCacheSize = 200 } = options;
