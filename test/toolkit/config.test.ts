@@ -81,6 +81,11 @@ describe('secrets', () => {
   test('placeholders from guides are recognised, also inside longer strings', () => {
     for (const value of ['changeme', 'SECRET', 'your-256-bit-secret', 'my-supersecret-jwt-value-for-prod', 'keyboard cat']) assert.ok(isPlaceholderSecret(value), value);
     assert.equal(isPlaceholderSecret(GOOD_SECRET), false);
+    // Short hex placeholders occur by chance in long random hex secrets: only whole values count.
+    assert.ok(isPlaceholderSecret('123456') && isPlaceholderSecret('abc123'));
+    assert.equal(isPlaceholderSecret('9f86d081884c7d65123456a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'), false);
+    assert.equal(isPlaceholderSecret('9f86d081884c7d65abc123a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'), false);
+    assert.ok(isPlaceholderSecret('9f86d081884c7d6512345678a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00'));
   });
 
   test('entropy rules', () => {
