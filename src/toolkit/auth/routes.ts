@@ -23,7 +23,8 @@ const TokenBody = Type.Object(
   },
   { additionalProperties: false },
 );
-// RFC 6749 §3.2: unrecognised parameters are ignored, so this schema admits them (unused).
+// RFC 6749 §3.2: unrecognised parameters are ignored, so these two schemas are explicitly
+// open (the toolkit closes request schemas otherwise); the handlers read only what they list.
 const short = (max: number) => Type.Optional(Type.String({ maxLength: max }));
 // Passwords may hold any character (NIST SP 800-63B) and are never displayed, so the
 // refusal of bidirectional controls in text does not apply to them.
@@ -35,8 +36,8 @@ const TokenRequest = Type.Object({
   scope: short(1024),
   refresh_token: short(256),
   client_id: short(128),
-});
-const RevokeRequest = Type.Object({ token: Type.String({ maxLength: 8192 }), token_type_hint: short(64) });
+}, { additionalProperties: true });
+const RevokeRequest = Type.Object({ token: Type.String({ maxLength: 8192 }), token_type_hint: short(64) }, { additionalProperties: true });
 const LogoutRequest = Type.Object({ refresh_token: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false });
 const Jwk = Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String() }, { additionalProperties: false });
 

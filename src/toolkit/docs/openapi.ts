@@ -39,6 +39,33 @@ function uploadBody(upload: { field: string; description?: string }): Record<str
   };
 }
 
+// Request schemas are closed (validation/closed.ts), so the document's query parameters are
+// all there is — except where a route opened its query string with `additionalProperties:
+// true`. @fastify/swagger lists only the declared parameters; the opening is stated as
+// OpenAPI's free-form query object (style form, exploded), carried to the document by an
+// operation extension that is removed again.
+const OPEN_QUERY = 'x-rampart-open-query';
+const FREE_FORM_QUERY = {
+  name: 'other',
+  in: 'query',
+  required: false,
+  style: 'form',
+  explode: true,
+  description: 'Any other query parameter is accepted: this route leaves its query string open (additionalProperties: true).',
+  schema: { type: 'object', additionalProperties: true },
+};
+
+function describeOpenQueries<T extends { paths?: unknown }>(document: T): T {
+  for (const item of Object.values((document.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (operation[OPEN_QUERY] !== true) continue;
+      const rest = Object.fromEntries(Object.entries(operation).filter(([key]) => key !== OPEN_QUERY));
+      item[method] = { ...rest, parameters: [...((operation.parameters as unknown[] | undefined) ?? []), FREE_FORM_QUERY] };
+    }
+  }
+  return document;
+}
+
 /** Request media types a route may be documented with, if its scope can parse them. */
 const MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
@@ -73,8 +100,9 @@ export async function registerOpenApi(app: RampartServer, options: OpenApiOption
       const consumes = accepts.get(route);
       if (consumes !== undefined && consumes.length > 0) described.consumes = consumes;
       if (policy.deprecated) described.deprecated = true;
+      if ((rest.querystring as { additionalProperties?: unknown } | undefined)?.additionalProperties === true) (described as Record<string, unknown>)[OPEN_QUERY] = true;
       return { schema: described, url };
     },
-    transformObject: (document) => ('openapiObject' in document ? useProblemComponent(document.openapiObject) : document.swaggerObject),
+    transformObject: (document) => ('openapiObject' in document ? describeOpenQueries(useProblemComponent(document.openapiObject)) : document.swaggerObject),
   });
 }

@@ -34,6 +34,7 @@ import { createNodeServer } from './node-server.ts';
 import { checkServerOptions, resolveServerOptions, type ServerOptions, type ServerOptionsInput } from './options.ts';
 import { parseProxyList } from './proxy.ts';
 import { createValidatorCompiler } from './schema-compilers.ts';
+import { closeRequestSchemas } from '../validation/closed.ts';
 
 export type RampartServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -141,6 +142,12 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
       if (limited?.first) report({ type: 'rate_limited', principalId: null, clientIp: request.client.ip, detail: { policy: 'default', route: null } });
       done(limited?.problem ?? NOT_FOUND);
     }, done);
+  });
+
+  // Request schemas are closed as routes are declared, before anything reads them: the
+  // validator and the OpenAPI document see the same closed schema.
+  fastify.addHook('onRoute', (route) => {
+    if (route.schema !== undefined) route.schema = closeRequestSchemas(route.schema);
   });
 
   const declarationProblems: string[] = [];

@@ -8,10 +8,11 @@
 // Ajv's draft 2019-09 validator: it implements `unevaluatedProperties`, which closes
 // intersections, and still reads TypeBox's draft-07 tuples (`items: [...]`), which the
 // 2020-12 validator would refuse.
-import type { Options } from 'ajv';
+import type { ErrorObject, Options } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import addFormatsModule from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
+import { withoutEchoes } from '../validation/closed.ts';
 import { addInputRuleKeywords, withInputRules } from '../validation/input-rules.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2019) => Ajv2019;
@@ -34,24 +35,36 @@ function validator(options: Options): Ajv2019 {
   return ajv;
 }
 
+type Validate = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const bodyAjv = validator({ coerceTypes: false });
   const textAjv = validator({ coerceTypes: 'array' });
   return ({ schema, httpPart }) => {
     const ruled = withInputRules(schema) as object;
-    if (httpPart !== 'body') return textAjv.compile(ruled);
-    const validate = bodyAjv.compile(ruled);
+    const compiled = (httpPart === 'body' ? bodyAjv : textAjv).compile(ruled);
+    const validate = JSON.stringify(ruled).includes('"unevaluatedProperties"') ? explained(compiled, ruled) : compiled;
     // `schema: { body: Type.Optional(X) }` means "no body, or a valid X": Ajv alone would
     // reject the absent body, so the optional marker TypeBox sets is honoured here.
-    if ((schema as Record<string, unknown>)['~optional'] !== true) return validate;
-    const optional = (data: unknown): boolean => {
+    if (httpPart !== 'body' || (schema as Record<string, unknown>)['~optional'] !== true) return validate;
+    const optional: Validate = (data) => {
       // Fastify passes null or undefined when the request has no body.
       const absent = data === undefined || data === null;
       const ok = absent || validate(data);
       optional.errors = absent ? null : validate.errors;
       return ok;
     };
-    optional.errors = null as typeof validate.errors;
+    optional.errors = null;
     return optional;
   };
+}
+
+/** A validator whose errors leave out the echoes of closed intersections (see withoutEchoes). */
+function explained(validate: Validate, schema: object): Validate {
+  const wrapped: Validate = (data) => {
+    const ok = validate(data);
+    wrapped.errors = validate.errors ? withoutEchoes(validate.errors, schema) : validate.errors;
+    return ok;
+  };
+  return wrapped;
 }
