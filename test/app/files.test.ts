@@ -344,6 +344,16 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await refused(alice, () => send(alice, multipart([{ field: 'file', filename: 'a.png', data: PNG }, { field: 'note', data: 'hello' }])), 400, 'unexpected-field');
       });
 
+      test('the file under any field name but `file` (as the OpenAPI document says) is refused, naming the field', async () => {
+        for (const field of ['upload', 'File', 'files', 'file[]', 'file ', 'attachment', '']) {
+          const problem = await refused(alice, () => send(alice, multipart([{ field, filename: 'a.png', type: 'image/png', data: PNG }])), 400, 'wrong-file-field');
+          assert.equal(problem.detail, 'Send the file in the form field named "file" (Content-Disposition: form-data; name="file").', field);
+        }
+        const documented = (await request(service.url, '/openapi.json')).json() as { paths: Record<string, Record<string, { requestBody: { content: Record<string, { schema: { required: string[] } }> } }>> };
+        assert.deepEqual(documented.paths['/v1/files']!.post!.requestBody.content['multipart/form-data']!.schema.required, ['file']);
+        assert.equal((await upload(alice, 'a.png', PNG)).status, 201, 'the documented field still works');
+      });
+
       test('two file parts', async () => {
         const body = multipart([{ field: 'file', filename: 'a.png', data: PNG }, { field: 'file', filename: 'b.png', data: PNG }]);
         await refused(alice, () => send(alice, body), 400, 'one-file-only');

@@ -14,6 +14,10 @@ export const FILE_MISSING = new HttpProblem(400, { slug: 'file-missing', title: 
 export const ONE_FILE_ONLY = new HttpProblem(400, { slug: 'one-file-only', title: 'One file per request', detail: 'Send exactly one file part per request.' });
 export const UNEXPECTED_FIELD = new HttpProblem(400, { slug: 'unexpected-field', title: 'Unexpected form field', detail: 'Only one file part is accepted; the body holds other fields.' });
 export const TOO_MANY_PARTS = new HttpProblem(413, { slug: 'too-many-parts', title: 'Too many parts', detail: 'The multipart body holds more parts than this endpoint accepts.' });
+/** The field name comes from the route, never from the request, so identical failures stay byte-identical. */
+export function wrongFileField(field: string): HttpProblem {
+  return new HttpProblem(400, { slug: 'wrong-file-field', title: 'File in the wrong field', detail: `Send the file in the form field named "${field}" (Content-Disposition: form-data; name="${field}").`, extensions: { field } });
+}
 export const EMPTY_FILE = new HttpProblem(400, { slug: 'empty-file', title: 'Empty file', detail: 'The file is empty.' });
 
 export function unsupportedType(allowed: readonly string[]): HttpProblem {

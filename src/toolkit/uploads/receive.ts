@@ -12,7 +12,7 @@ import type { MultipartFile } from '@fastify/multipart';
 import { fileTypeFromBuffer } from 'file-type';
 import { extensionOf, type AllowedType } from './allowlist.ts';
 import { sanitizeFilename } from './filename.ts';
-import { EMPTY_FILE, extensionMismatch, FILE_MISSING, malwareFound, multipartProblem, NOT_MULTIPART, ONE_FILE_ONLY, SCANNER_UNAVAILABLE, tooLarge, UNEXPECTED_FIELD, unsupportedType } from './problems.ts';
+import { EMPTY_FILE, extensionMismatch, FILE_MISSING, malwareFound, multipartProblem, NOT_MULTIPART, ONE_FILE_ONLY, SCANNER_UNAVAILABLE, tooLarge, UNEXPECTED_FIELD, unsupportedType, wrongFileField } from './problems.ts';
 import { ScannerUnavailableError, type Scanner } from './scanner.ts';
 import type { FileStorage } from './storage.ts';
 
@@ -68,9 +68,12 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveOpt
   try {
     // The whole body is read, so a second file or a field after the first file is refused
     // rather than ignored.
+    const field = fileFieldOf(request);
     for await (const part of request.parts()) {
       if (part.type !== 'file') throw UNEXPECTED_FIELD;
       if (temp !== undefined) throw ONE_FILE_ONLY;
+      // Checked before a byte is written: a part under another name is refused, not stored.
+      if (part.fieldname !== field) throw wrongFileField(field);
       temp = await writeTemp(part, options);
     }
   } catch (error) {
@@ -95,6 +98,17 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveOpt
     discard: () => options.storage.remove(file.path),
   };
 }
+
+/**
+ * The form field the file must come in: the one the route documents (`schema.upload.field`,
+ * which the OpenAPI document states), `file` when the route documents none. One source, so
+ * the document and the check cannot disagree.
+ */
+function fileFieldOf(request: FastifyRequest): string {
+  return request.routeOptions.schema?.upload?.field ?? DEFAULT_FILE_FIELD;
+}
+
+const DEFAULT_FILE_FIELD = 'file';
 
 async function writeTemp(part: MultipartFile, options: ReceiveOptions): Promise<TempFile> {
   const path = options.storage.tempPath();

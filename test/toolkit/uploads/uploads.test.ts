@@ -17,8 +17,8 @@ const BOUNDARY = 'toolkit-upload-boundary';
 const Stored = Type.Object({ name: Type.String(), mediaType: Type.String(), size: Type.Integer(), sha256: Type.String(), stored: Type.String() }, { additionalProperties: false });
 const clean: Scanner = { scan: () => Promise.resolve({ clean: true }) };
 
-function body(filename: string, data: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\n\r\n`), data, Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
+function body(filename: string, data: Buffer, field = 'file'): Buffer {
+  return Buffer.concat([Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="${field}"; filename="${filename}"\r\n\r\n`), data, Buffer.from(`\r\n--${BOUNDARY}--\r\n`)]);
 }
 
 let dir: string;
@@ -112,12 +112,36 @@ describe('receive on a toolkit server', () => {
             return reply.code(201).send({ name: upload.name, mediaType: upload.mediaType, size: upload.size, sha256: upload.sha256, stored });
           },
         });
+        // A route that documents another field name: that name, and only it, is accepted.
+        scope.post('/document', {
+          policy: { public: true },
+          schema: { upload: { field: 'document' }, response: { 201: Stored } },
+          handler: async (request, reply) => {
+            const upload = await uploads.receive(request);
+            const stored = await upload.keep();
+            return reply.code(201).send({ name: upload.name, mediaType: upload.mediaType, size: upload.size, sha256: upload.sha256, stored });
+          },
+        });
       });
     });
   });
   after(() => closeAll(server));
 
   const post = (name: string, data: Buffer) => request(server.url, '/upload', { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: body(name, data) });
+
+  test('the file must come in the field the route documents (`file` when it documents none); nothing is stored otherwise', async () => {
+    const send = (path: string, field: string) => request(server.url, path, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` }, body: body('a.gif', GIF, field) });
+    for (const [path, wrong, right] of [['/upload', 'document', 'file'], ['/document', 'file', 'document']] as const) {
+      const files = readdirSync(storage).length;
+      const refused = await send(path, wrong);
+      assert.equal(refused.status, 400, refused.body);
+      assert.equal(refused.headers['content-type'], 'application/problem+json');
+      assert.equal((refused.json() as { field: string }).field, right);
+      assert.equal(readdirSync(storage).length, files, 'nothing stored, not even a temporary file');
+      assert.equal((await send(path, right)).status, 201);
+      assert.equal(readdirSync(storage).length, files + 1);
+    }
+  });
 
   test('a custom allowlist and size limit apply', async () => {
     const ok = await post('a.gif', GIF);
