@@ -1,6 +1,7 @@
 // What a check is, and what it is given. A check is small: it reads the survey, sends probes
 // through the shared client, and reports findings for rules it declared up front.
 import type { Confidence, Evidence, FindingContext, Location, OwaspCategory, Severity } from './finding.ts';
+import type { Answer } from './http/answers.ts';
 import type { HttpClient, HttpRequestSpec, HttpResult } from './http/client.ts';
 import type { AuditIdentity } from './identities/identity.ts';
 import type { ApiSpec } from './spec/load.ts';
@@ -41,6 +42,11 @@ export interface Check {
   exclusive?: boolean;
   rules: readonly Rule[];
   run(ctx: CheckContext): Promise<void>;
+  /**
+   * Runs after every selected check's `run` finished: reads `ctx.answers`, every answer the audit
+   * received whichever check sent the request (passive checks). Sends nothing, or very little.
+   */
+  review?(ctx: CheckContext): Promise<void>;
 }
 
 export interface Report {
@@ -71,6 +77,8 @@ export interface CheckContext {
   readonly http: HttpClient;
   send(request: HttpRequestSpec): Promise<HttpResult>;
   report(report: Report): void;
+  /** Every answer received so far, by any check, the identities' logins and the survey included. */
+  readonly answers: readonly Answer[];
   /** Something the user should know: a probe that could not conclude, a skipped part. */
   note(message: string): void;
   readonly identities: readonly AuditIdentity[]; // [] when none configured

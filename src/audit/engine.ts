@@ -6,6 +6,7 @@ import { CHECKS } from './checks/index.ts';
 import { AuditError, didYouMean } from './errors.ts';
 import type { Finding } from './finding.ts';
 import { compareFindings, fingerprintOf } from './finding.ts';
+import { AnswerLog } from './http/answers.ts';
 import { HttpClient, usable } from './http/client.ts';
 import type { HttpRequestSpec, HttpResult, SentRequest } from './http/client.ts';
 import type { IdentitySpec } from './identities/config.ts';
@@ -111,6 +112,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
   const checks = selectChecks(options.checks ?? CHECKS, options.only, options.skip);
   const info = hooks.info ?? ((): void => undefined);
   const notes: string[] = [];
+  const answers = new AnswerLog();
 
   // A spec file is read before any request: a broken file should fail fast.
   let spec: ApiSpec | undefined;
@@ -127,6 +129,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     ...(options.maxRetryWaitMs === undefined ? {} : { maxRetryWaitMs: options.maxRetryWaitMs }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     onSent: (request, purpose) => hooks.onRequest?.(request, purpose, client.stats.sent),
+    onAnswer: (result, purpose) => answers.add(result, purpose),
   });
 
   try {
@@ -205,6 +208,9 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         timeoutMs: options.timeoutMs,
         http: client,
         send,
+        get answers() {
+          return answers.all;
+        },
         note: (message: string) => notes.push(`${check.id}: ${message}`),
         identities,
         intensive: options.intensive === true,
@@ -227,15 +233,17 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         },
       };
     };
-    const runOne = async (check: Check): Promise<void> => {
-      hooks.onPhase?.(check.id);
+    const runOne = async (check: Check, part: 'run' | 'review' = 'run'): Promise<void> => {
+      hooks.onPhase?.(part === 'run' ? check.id : `${check.id} (review)`);
       try {
-        await check.run(contextFor(check));
+        if (part === 'run') await check.run(contextFor(check));
+        else await check.review?.(contextFor(check));
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         notes.push(`${check.id}: stopped early: ${message}`);
       }
       const lost = unanswered.get(check.id);
+      unanswered.delete(check.id);
       if (lost) {
         notes.push(`${check.id}: ${lost.count} probe${lost.count === 1 ? '' : 's'} got no usable answer and ${lost.count === 1 ? 'was' : 'were'} not judged (first: ${lost.first})`);
       }
@@ -254,8 +262,11 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         ran.push(check.id);
       }
     }
-    await Promise.all(runnable.filter((c) => c.exclusive !== true).map(runOne));
+    await Promise.all(runnable.filter((c) => c.exclusive !== true).map((c) => runOne(c)));
     for (const check of runnable.filter((c) => c.exclusive === true)) await runOne(check);
+    // Passive reviews last: they read every answer the others received.
+    for (const check of runnable.filter((c) => c.review !== undefined)) await runOne(check, 'review');
+    if (answers.dropped > 0) notes.push(`passive checks did not see ${answers.dropped} answer(s): the kept answers reached their size cap`);
     if (ledger.entries.length > 0) {
       hooks.onPhase?.('clean up');
       const left = await ledger.cleanUp((identity, request) => sendAs((r) => client.send(r), identity, request, target.origin));

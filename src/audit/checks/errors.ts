@@ -8,9 +8,10 @@ import type { HttpRequestSpec, HttpResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
 import { stripEchoes } from '../lib/compare.ts';
 import { exchange } from '../lib/evidence.ts';
+import { b64url } from '../jwt/token.ts';
 import { findLeaks } from '../lib/signatures.ts';
-import type { LeakKind } from '../lib/signatures.ts';
 import type { Operation } from '../spec/load.ts';
+import { LEAK_RULES, reportable, reviewAnswers } from './errors-review.ts';
 
 const MAX_OPERATIONS = 60;
 const MAX_PARAMS = 3;
@@ -18,12 +19,10 @@ const MALFORMED_JSON = '{"rampart": [1, 2';
 const QUOTE_PROBE = `rampart'"`;
 const BAD_ENCODING = '%E0%A4%A';
 
-const RULE_OF: Record<LeakKind, string> = {
-  'stack-trace': 'errors.stack-trace',
-  'sql-text': 'errors.sql-text',
-  'file-path': 'errors.file-path',
-  'framework-message': 'errors.framework-message',
-};
+/** Routes refused without credentials that get malformed tokens (what a library says about them). */
+const MAX_TOKEN_ROUTES = 3;
+/** Protected GET routes with a path parameter probed per identity (404s count against it on some targets). */
+const MAX_PATH_PROBES_PER_IDENTITY = 4;
 
 interface Probe {
   label: string;
@@ -117,7 +116,7 @@ export const errorsCheck: Check = {
   title: 'Error handling',
   owasp: 'API8:2023',
   cwe: 209,
-  summary: 'Stack traces, SQL text, file paths or framework pages in answers to malformed input; TRACE enabled.',
+  summary: 'Stack traces, SQL text, file paths, debug pages or token-library messages in answers to malformed input and in every other answer the audit got; TRACE enabled.',
   needs: [],
   rules: [
     {
@@ -153,6 +152,22 @@ export const errorsCheck: Check = {
       fix: 'Turn off debug error pages in production and replace framework error codes with your own problem+json answers.',
     },
     {
+      id: 'errors.debug-page',
+      title: 'Framework debug page served',
+      severity: 'high',
+      owasp: 'API8:2023',
+      cwe: 489,
+      fix: 'Turn the framework\'s debug mode off in every deployed environment (Flask/Werkzeug `debug=False`, Django `DEBUG = False`, `NODE_ENV=production` for Express, `APP_DEBUG=false` for Laravel, Rails production mode) and answer errors with a generic problem+json; debug pages show code, settings and sometimes a console.',
+    },
+    {
+      id: 'errors.verbose-auth',
+      title: 'Authentication errors repeat the token library\'s own messages',
+      severity: 'low',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Answer every token problem (missing, malformed, bad signature, expired) with the same generic 401 (e.g. `invalid or expired token`) and log the library\'s exception server-side only.',
+    },
+    {
       id: 'errors.trace-enabled',
       title: 'TRACE method echoes requests',
       severity: 'low',
@@ -170,7 +185,7 @@ export const errorsCheck: Check = {
       const left = ctx.spec.operations.length - MAX_OPERATIONS;
       if (left > 0) ctx.note(`${left} operation(s) after the spec's first ${MAX_OPERATIONS} were not probed for error leaks`);
     }
-    probes.push(...baseProbes(ctx));
+    probes.push(...baseProbes(ctx), ...pathProbesAsIdentities(ctx));
     const normals = new Map<string, string | undefined>();
     for (const probe of probes) {
       if (probe.as !== undefined && probe.normal !== undefined) {
@@ -190,19 +205,65 @@ export const errorsCheck: Check = {
       judge(grouped, probe, result);
     }
     await trace(ctx, grouped);
+    await malformedTokens(ctx);
     grouped.flush();
   },
+  review(ctx: CheckContext): Promise<void> {
+    reviewAnswers(ctx);
+    return Promise.resolve();
+  },
 };
+
+/**
+ * GET routes refused without credentials whose path names an object, reached as the identities
+ * with a quote in the first path parameter: where a handler parses the id (int(), a cast, a
+ * query), this is the answer that shows a debug page. Shared round-robin between the ordinary
+ * identities, a few each.
+ */
+function pathProbesAsIdentities(ctx: CheckContext): Probe[] {
+  const users = ctx.identities.filter((i) => i.role === 'user');
+  if (ctx.spec === undefined || users.length === 0) return [];
+  const out: Probe[] = [];
+  for (const operation of ctx.spec.operations) {
+    if (out.length >= users.length * MAX_PATH_PROBES_PER_IDENTITY) break;
+    const status = ctx.survey.baseline(operation)?.result.response.status;
+    const param = operation.parameters.find((p) => p.in === 'path');
+    if (operation.method !== 'GET' || param === undefined || (status !== 401 && status !== 403)) continue;
+    const as = users[out.length % users.length]!;
+    const planned = ctx.planner!.plan(operation, { values: { [param.name]: QUOTE_PROBE } });
+    out.push({
+      label: `quotes in path parameter ${param.name} (as identity ${as.name})`,
+      request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `quotes in ${param.name} as ${as.name}` },
+      echoes: [QUOTE_PROBE],
+      location: { method: 'GET', route: operation.path, parameter: param.name },
+      baseline: '',
+      as,
+    });
+  }
+  return out;
+}
+
+/**
+ * Routes that refuse anonymous callers get two broken tokens: one that is not a JWT at all and
+ * one whose signature is wrong. What the target says about them is judged by the review, with
+ * every other answer (a library's exception text is `errors.verbose-auth`).
+ */
+async function malformedTokens(ctx: CheckContext): Promise<void> {
+  const refused = ctx.survey.observations.filter((o) => o.method === 'GET' && o.result.response.status === 401).slice(0, MAX_TOKEN_ROUTES);
+  const forged = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify({ sub: 'rampart-probe', iat: Math.floor(Date.now() / 1000) }))}.rampart-probe-${ctx.token}`;
+  for (const observation of refused) {
+    for (const [token, purpose] of [[`rampart-probe-${ctx.token}`, 'a token that is not a JWT'], [forged, 'a JWT with a wrong signature']] as const) {
+      await ctx.send({ method: 'GET', url: observation.url, headers: { authorization: `Bearer ${token}` }, purpose });
+    }
+  }
+}
 
 function judge(grouped: Grouped, probe: Probe, result: Extract<HttpResult, { outcome: 'ok' }>): void {
   const text = stripEchoes(result.response.text, probe.echoes);
   const normal = new Set(findLeaks(probe.baseline).map((leak) => leak.name));
-  const leaks = findLeaks(text).filter((leak) => !normal.has(leak.name));
-  const kinds = new Set(leaks.map((leak) => leak.kind));
+  const leaks = reportable(findLeaks(text).filter((leak) => !normal.has(leak.name)));
   for (const leak of leaks) {
-    // A stack trace shows paths by nature: report the trace, not the paths again.
-    if (leak.kind === 'file-path' && kinds.has('stack-trace')) continue;
-    grouped.add(RULE_OF[leak.kind], probe.location, () => ({
+    grouped.add(LEAK_RULES[leak.kind], probe.location, () => ({
       summary: `Sent ${probe.label}; the ${result.response.status} answer contains a ${leak.name}: \`${leak.sample.slice(0, 160)}\`.`,
       exchanges: [exchange(probe.label, result, leak.sample)],
     }));

@@ -4,6 +4,7 @@ import { apiKeyQueryCheck } from './api-key-query.ts';
 import { authenticationCheck } from './authentication.ts';
 import { bolaCheck } from './bola.ts';
 import { businessFlowsCheck } from './business-flows.ts';
+import { cookiesCheck } from './cookies.ts';
 import { corsCheck } from './cors.ts';
 import { csrfCheck } from './csrf.ts';
 import { dataExposureCheck } from './data-exposure.ts';
@@ -21,6 +22,7 @@ import { transportCheck } from './transport.ts';
 export const CHECKS: readonly Check[] = [
   headersCheck,
   corsCheck,
+  cookiesCheck,
   transportCheck,
   errorsCheck,
   inventoryCheck,

@@ -72,6 +72,8 @@ export interface HttpClientOptions {
   dryRun?: boolean;
   userAgent?: string;
   onSent?: (request: SentRequest, purpose: string | undefined) => void;
+  /** Every HTTP answer received (throttled ones included), whichever check asked: passive checks read them. */
+  onAnswer?: (result: UsableResult, purpose: string | undefined) => void;
 }
 
 export interface ClientStats {
@@ -146,7 +148,7 @@ export function describeNetworkError(error: unknown): string {
 }
 
 export class HttpClient {
-  readonly #options: Required<Omit<HttpClientOptions, 'ca' | 'onSent'>> & Pick<HttpClientOptions, 'ca' | 'onSent'>;
+  readonly #options: Required<Omit<HttpClientOptions, 'ca' | 'onSent' | 'onAnswer'>> & Pick<HttpClientOptions, 'ca' | 'onSent' | 'onAnswer'>;
   readonly #pacer: Pacer;
   readonly #slots: Semaphore;
   readonly #httpAgent: http.Agent;
@@ -266,6 +268,7 @@ export class HttpClient {
         return result;
       }
       if (result.outcome !== 'ok') return result;
+      if (!this.#options.dryRun) this.#options.onAnswer?.(result, spec.purpose);
       const status = result.response.status;
       if (status !== 429 && status !== 503) {
         this.#throttledInARow = 0;

@@ -2,7 +2,7 @@
 // system paths, framework debug pages. Each pattern is specific enough that finding it in an
 // answer (after removing what the probe sent) is proof on its own.
 
-export type LeakKind = 'stack-trace' | 'sql-text' | 'file-path' | 'framework-message';
+export type LeakKind = 'stack-trace' | 'sql-text' | 'file-path' | 'framework-message' | 'debug-page';
 
 export interface Signature {
   kind: LeakKind;
@@ -47,15 +47,32 @@ export const SIGNATURES: readonly Signature[] = [
       /(?:^|[\s"'(=,])(?:\/(?:home|var|usr|srv|opt|app|root|tmp|etc|Users|workspace|work|build|code|src|mnt|data)(?:\/[\w.@-]+)+|[A-Za-z]:\\(?:[\w.@ -]+\\)+[\w@-]+)\.(?:[cm]?[jt]sx?|py|rb|php|java|go|cs|json|ya?ml|log|sql|db|sqlite3?|conf|ini|env|pem|key|html?|erb|jsp|aspx?)\b/g,
   },
   { kind: 'file-path', name: 'Node file error', pattern: /\bE(?:NOENT|ACCES|ISDIR|NOTDIR|PERM): [^,\n"]+, \w+ '[^']+'/g },
-  // Framework debug pages and internal error codes
+  // Internal error codes and framework pages that name the framework without being a debugger
   { kind: 'framework-message', name: 'Fastify error code', pattern: /\bFST_ERR_[A-Z_]+\b/g },
-  { kind: 'framework-message', name: 'Werkzeug debugger', pattern: /Werkzeug Debugger/g },
-  { kind: 'framework-message', name: 'Django debug page', pattern: /You(?:'|&#x27;|&#39;)re seeing this error because you have <code>DEBUG = True<\/code>/g },
   { kind: 'framework-message', name: 'Spring whitelabel page', pattern: /Whitelabel Error Page/g },
-  { kind: 'framework-message', name: 'ASP.NET error page', pattern: /Server Error in '[^']*' Application/g },
-  { kind: 'framework-message', name: 'Rails exception page', pattern: /Action Controller: Exception caught/g },
-  { kind: 'framework-message', name: 'Laravel debug page', pattern: /Whoops! There was an error/g },
   { kind: 'framework-message', name: 'PHP error', pattern: /<b>(?:Fatal error|Warning|Parse error|Notice)<\/b>:/g },
+  // Framework debug pages: development error pages with the traceback, source lines, settings or
+  // the request's environment. Shapes taken from the frameworks' own templates (Werkzeug 2.2 and
+  // Starlette 0.26 as Debian ships them, Express's finalhandler 2.1, and the Django, Rails,
+  // Laravel, Symfony and ASP.NET templates across versions); test/audit/checks/debug-pages.test.ts
+  // renders the installed ones for real.
+  { kind: 'debug-page', name: 'Werkzeug debugger', pattern: /\/\/ Werkzeug Debugger<\/title>|The debugger caught an exception in your WSGI application/g },
+  { kind: 'debug-page', name: 'Starlette debugger', pattern: /<title>Starlette Debugger<\/title>/g },
+  {
+    kind: 'debug-page',
+    name: 'Django debug page',
+    pattern: /You(?:'|\u2019|&#x27;|&#39;|&rsquo;)re seeing this error because you have <code>DEBUG = True<\/code>/g,
+  },
+  { kind: 'debug-page', name: 'Rails exception page', pattern: /<title>Action Controller: Exception caught<\/title>/g },
+  { kind: 'debug-page', name: 'Laravel debug page', pattern: /Whoops! There was an error|window\.ignite\(window\.data\)/g },
+  { kind: 'debug-page', name: 'Symfony exception page', pattern: /<div class="exception-message-wrapper">|<div class="sf-reset">/g },
+  { kind: 'debug-page', name: 'ASP.NET error page', pattern: /Server Error in '[^']*' Application|<h1>An unhandled exception occurred while processing the request\.<\/h1>/g },
+  // Express (finalhandler) outside production: the error's stack in a bare <pre>, lines joined by <br>.
+  {
+    kind: 'debug-page',
+    name: 'Express development error page',
+    pattern: /<title>Error<\/title>\s*<\/head>\s*<body>\s*<pre>[^<]*(?:Error|Exception)\b[^<]*<br>(?:\s|&nbsp;)+at [^<]+:\d+:\d+\)?<br>/g,
+  },
 ];
 
 export interface Leak {
@@ -75,4 +92,49 @@ export function findLeaks(text: string): Leak[] {
     }
   }
   return out;
+}
+
+/**
+ * What JWT and authentication libraries say when they refuse a token: their exception names and
+ * their own wording. Echoed to a client, they tell an attacker which library checks the token and
+ * which step failed (segments, padding, signature, algorithm, expiry). A plain "invalid token"
+ * is not here: only text that a library, not the application, wrote.
+ */
+export const AUTH_LIBRARY_MESSAGES: readonly { name: string; pattern: RegExp }[] = [
+  {
+    name: 'PyJWT / python-jose exception',
+    pattern: /\b(?:DecodeError|InvalidSignatureError|ExpiredSignatureError|InvalidTokenError|ImmatureSignatureError|InvalidAudienceError|InvalidIssuerError|InvalidAlgorithmError|InvalidKeyError|MissingRequiredClaimError|JWTError|JWSError)\b\s*[:(]|Not enough segments|Invalid header padding|Invalid crypto padding|The specified alg value is not allowed/,
+  },
+  {
+    name: 'jsonwebtoken (Node) error',
+    pattern: /\b(?:JsonWebTokenError|TokenExpiredError|NotBeforeError)\b|\bjwt (?:malformed|signature is required|audience invalid|issuer invalid|must be provided|expired|not active)\b|secret or public key must be provided/,
+  },
+  {
+    name: 'jose (Node) error',
+    pattern: /\b(?:JWSSignatureVerificationFailed|JWSInvalid|JWTExpired|JWTClaimValidationFailed|JWTInvalid|JWKSNoMatchingKey|ERR_JW[STKE]_[A-Z_]+)\b|"exp" claim timestamp check failed|Invalid Compact JWS/,
+  },
+  { name: 'signature check message', pattern: /signature verification (?:failed|raised)/i },
+  {
+    name: 'Java JWT library exception',
+    pattern: /io\.jsonwebtoken\.|com\.auth0\.jwt\.exceptions|JWT signature does not match locally computed signature|The Token's Signature resulted invalid|com\.nimbusds\.jose\./,
+  },
+  { name: '.NET token validation error', pattern: /\bIDX1\d{4}\b|SecurityToken(?:InvalidSignature|Expired|InvalidAudience|InvalidIssuer|Malformed)Exception/ },
+  { name: 'Go JWT library error', pattern: /token contains an invalid number of segments|token signature is invalid|token is malformed: / },
+  { name: 'Ruby JWT exception', pattern: /JWT::(?:DecodeError|VerificationError|ExpiredSignature|IncorrectAlgorithm|ImmatureSignature)/ },
+  { name: 'PHP JWT exception', pattern: /Wrong number of segments|Firebase\\JWT\\|SignatureInvalidException|BeforeValidException/ },
+];
+
+/** The first authentication-library message in the text, if any. */
+export function findAuthLibraryMessage(text: string): { name: string; sample: string } | undefined {
+  for (const { name, pattern } of AUTH_LIBRARY_MESSAGES) {
+    const match = pattern.exec(text);
+    if (match !== null) return { name, sample: lineAround(text, match.index) };
+  }
+  return undefined;
+}
+
+function lineAround(text: string, index: number): string {
+  const start = Math.max(0, text.lastIndexOf('\n', index) + 1, index - 80);
+  const end = text.indexOf('\n', index);
+  return text.slice(start, Math.min(end === -1 ? text.length : end, index + 120)).trim();
 }
