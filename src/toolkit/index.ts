@@ -98,6 +98,7 @@ export {
   checkAddress,
   isLoopbackAddress,
   checkUrl,
+  DEFAULT_OUTBOUND_PORTS,
   isLocalName,
   systemResolver,
   socketConnector,

@@ -99,6 +99,25 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    test('a stored target on a port outside 443/8443 is refused at delivery, before any connection', async () => {
+      await db.deleteFrom('webhook_deliveries').execute();
+      await db.deleteFrom('webhooks').execute();
+      // Written past the registration check, as a target from before the port rule would be.
+      const created = await createWebhookStore(db, keyring).create(owner, 'https://93.184.216.34:6379/', ['order.created'], 100);
+      assert.ok(created);
+      await enqueueEvent(db, owner, 'order.created', { n: 'x' });
+      const dialled: unknown[] = [];
+      const dispatcher = createDispatcher(db, keyring, { ...DEFAULT_DISPATCHER, allowInsecureLoopback: false, connector: (target, callback) => { dialled.push(target); callback(new Error('no network in tests'), null); } }, log);
+      try {
+        assert.equal(await dispatcher.runOnce(), 1);
+      } finally {
+        await dispatcher.stop();
+      }
+      const row = await db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', created.id).executeTakeFirstOrThrow();
+      assert.equal(row.last_error, 'refused: port');
+      assert.deepEqual(dialled, []);
+    });
+
     test('a receiver answering 500 is retried with back-off, then the delivery is failed', async () => {
       const target = await receiver(() => 500);
       try {

@@ -317,6 +317,12 @@ describe('webhooks', () => {
       ['no events', { url: 'https://93.184.216.34/hook', events: [] }],
       ['an extra field', { url: 'https://93.184.216.34/hook', events: ['order.created'], secret: 'mine' }],
       ['a relative URL', { url: '/hook', events: ['order.created'] }],
+      ['a public address on the Redis port', { url: 'https://93.184.216.34:6379/', events: ['order.created'] }],
+      ['a public address on the SMTP port', { url: 'https://93.184.216.34:25/', events: ['order.created'] }],
+      ['a public address on the SSH port', { url: 'https://93.184.216.34:22/', events: ['order.created'] }],
+      ['https on port 80', { url: 'https://93.184.216.34:80/hook', events: ['order.created'] }],
+      ['https on port 8080', { url: 'https://93.184.216.34:8080/hook', events: ['order.created'] }],
+      ['a public name on a database port', { url: 'https://public.example.test:5432/hook', events: ['order.created'] }],
     ];
     for (const [name, body] of refused) {
       test(`refuses ${name} with 400 problem+json and stores nothing`, async () => {
@@ -332,6 +338,17 @@ describe('webhooks', () => {
       const response = await register(admin, { url: 'https://public.example.test/hook', events: ['order.created', 'transfer.completed'] });
       assert.equal(response.status, 201, response.body);
       assert.deepEqual((response.json() as { events: string[] }).events, ['order.created', 'transfer.completed']);
+    });
+
+    test('only ports 443 (explicit or implied) and 8443 are accepted, and the refusal says so', async () => {
+      const dave = await user('dave', 'user');
+      const refusal = await register(dave, { url: 'https://93.184.216.34:6379/', events: ['order.created'] });
+      assert.equal((refusal.json() as { detail: string }).detail, 'Webhook URLs may only name port 443 or 8443 (443 when none is given).');
+      for (const url of ['https://93.184.216.34:443/hook', 'https://public.example.test:8443/hook']) {
+        const response = await register(dave, { url, events: ['order.created'] });
+        assert.equal(response.status, 201, `${url}: ${response.body}`);
+      }
+      assert.equal(await storedWebhooks(dave.id), 2);
     });
 
     test('the per-user limit answers 409 and stores nothing more', async () => {

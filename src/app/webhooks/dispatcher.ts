@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { createOutboundClient, OutboundError, OutboundRefused, signWebhook, type Connector, type FastifyBaseLoggerLike, type FieldCipher, type Resolver } from '../../toolkit/index.ts';
 import { SECRET_FIELD } from './store.ts';
+import { WEBHOOK_PORTS } from './target.ts';
 import type { WebhookTables } from './tables.ts';
 
 export interface DispatcherOptions {
@@ -68,6 +69,8 @@ export function createDispatcher(db: Kysely<WebhookTables>, cipher: FieldCipher,
   const leaseMs = options.timeoutMs + 30_000;
   const client = createOutboundClient({
     allowLoopbackHttp: options.allowInsecureLoopback,
+    // Also at delivery: a target stored before the port rule (or written to the table by hand) is refused here.
+    allowedPorts: WEBHOOK_PORTS,
     timeoutMs: options.timeoutMs,
     maxResponseBytes: MAX_RESPONSE_BYTES,
     maxRedirects: 0,

@@ -6,6 +6,13 @@ import { isIP } from 'node:net';
 import { checkAddress, checkUrl, HttpProblem, OutboundRefused, systemResolver, isLoopbackAddress, type Resolver } from '../../toolkit/index.ts';
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
+/**
+ * The only ports a webhook may name: HTTPS's own and its usual alternative. A public address
+ * runs other services on other ports (Redis on 6379, SMTP on 25, SSH on 22, databases, admin
+ * consoles), and a webhook POSTs attacker-chosen JSON to whatever listens; an allowlist admits
+ * what receivers really use and nothing else. Checked at registration and at every delivery.
+ */
+export const WEBHOOK_PORTS: readonly number[] = [443, 8443];
 
 const invalid = (detail: string): HttpProblem => new HttpProblem(400, { slug: 'invalid-webhook-url', title: 'Invalid webhook URL', detail });
 
@@ -18,7 +25,7 @@ export interface TargetPolicy {
 export async function checkWebhookTarget(text: string, policy: TargetPolicy): Promise<string> {
   let url: URL;
   try {
-    url = checkUrl(text, { allowLoopbackHttp: policy.allowInsecureLoopback, maxUrlLength: MAX_WEBHOOK_URL_LENGTH });
+    url = checkUrl(text, { allowLoopbackHttp: policy.allowInsecureLoopback, maxUrlLength: MAX_WEBHOOK_URL_LENGTH, allowedPorts: WEBHOOK_PORTS });
   } catch (error) {
     if (error instanceof OutboundRefused) throw invalid(explain(error));
     throw error;
@@ -45,6 +52,8 @@ function explain(error: OutboundRefused): string {
       return 'Webhook URLs must use https.';
     case 'credentials':
       return 'Webhook URLs must not contain a user name or password.';
+    case 'port':
+      return `Webhook URLs may only name port ${WEBHOOK_PORTS.join(' or ')} (443 when none is given).`;
     case 'url-too-long':
       return `Webhook URLs are limited to ${MAX_WEBHOOK_URL_LENGTH} characters.`;
     case 'hostname':

@@ -9,7 +9,7 @@ import { Agent } from 'undici';
 import type { IncomingHttpHeaders } from 'node:http';
 import { guardedConnect, socketConnector, systemResolver, type Connector, type Resolver } from './connect.ts';
 import { OutboundError, OutboundRefused } from './errors.ts';
-import { checkUrl, type UrlPolicy } from './url-policy.ts';
+import { checkUrl, DEFAULT_OUTBOUND_PORTS, type UrlPolicy } from './url-policy.ts';
 
 export interface OutboundClientOptions {
   /** Name resolution; default `dns.lookup` with `all: true`. Tests inject their own. */
@@ -26,6 +26,8 @@ export interface OutboundClientOptions {
   maxRedirects?: number;
   /** Longest URL accepted (default 2048). */
   maxUrlLength?: number;
+  /** Ports a URL may name, redirects included (default DEFAULT_OUTBOUND_PORTS: 80, 443, 8443). */
+  allowedPorts?: readonly number[];
 }
 
 export interface OutboundRequest {
@@ -65,9 +67,11 @@ export function createOutboundClient(options: OutboundClientOptions = {}): Outbo
   const timeoutMs = positive('timeoutMs', options.timeoutMs, 10_000);
   const maxResponseBytes = positive('maxResponseBytes', options.maxResponseBytes, 1024 * 1024);
   const maxRedirects = positive('maxRedirects', options.maxRedirects, 3);
-  const policy: UrlPolicy = { allowLoopbackHttp: options.allowLoopbackHttp === true, maxUrlLength: positive('maxUrlLength', options.maxUrlLength, 2048) };
+  const allowedPorts = [...(options.allowedPorts ?? DEFAULT_OUTBOUND_PORTS)];
+  if (allowedPorts.length === 0 || allowedPorts.some((port) => !Number.isInteger(port) || port < 1 || port > 65535)) throw new TypeError('outbound client: allowedPorts must be ports from 1 to 65535');
+  const policy: UrlPolicy = { allowLoopbackHttp: options.allowLoopbackHttp === true, maxUrlLength: positive('maxUrlLength', options.maxUrlLength, 2048), allowedPorts };
   const agent = new Agent({
-    connect: guardedConnect({ resolver: options.resolver ?? systemResolver, connector: options.connector ?? socketConnector(timeoutMs), allowLoopbackHttp: policy.allowLoopbackHttp }),
+    connect: guardedConnect({ resolver: options.resolver ?? systemResolver, connector: options.connector ?? socketConnector(timeoutMs), allowLoopbackHttp: policy.allowLoopbackHttp, allowedPorts }),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
   });

@@ -8,7 +8,7 @@ import { isIP } from 'node:net';
 import { buildConnector } from 'undici';
 import { checkAddress } from './address-policy.ts';
 import { OutboundRefused } from './errors.ts';
-import { isLocalName, loopbackExempt } from './url-policy.ts';
+import { checkPort, isLocalName, loopbackExempt } from './url-policy.ts';
 
 export interface ResolvedAddress {
   address: string;
@@ -45,6 +45,8 @@ export interface GuardOptions {
   resolver: Resolver;
   connector: Connector;
   allowLoopbackHttp: boolean;
+  /** See UrlPolicy.allowedPorts; checked again here, on the port actually dialled. */
+  allowedPorts?: readonly number[];
 }
 
 /** Resolves and checks; the address returned is the only one the connection may use. */
@@ -55,6 +57,7 @@ export async function checkedTarget(hostname: string, protocol: 'http:' | 'https
       const verdict = checkAddress(hostname);
       if (!verdict.allowed) throw new OutboundRefused('address', `${hostname} is not a public address`, verdict.range);
     }
+    checkPort(options, protocol, hostname, port);
     return { hostname, address: hostname, family: literal === 4 ? 4 : 6, port, protocol, servername: undefined };
   }
   if (isLocalName(hostname)) throw new OutboundRefused('hostname', `${hostname} names the local host`);
@@ -71,6 +74,7 @@ export async function checkedTarget(hostname: string, protocol: 'http:' | 'https
     const verdict = checkAddress(address);
     if (!verdict.allowed) throw new OutboundRefused('address', `${hostname} resolves to a non-public address`, verdict.range);
   }
+  checkPort(options, protocol, hostname, port);
   const chosen = addresses[0]!;
   return { hostname, address: chosen.address, family: isIP(chosen.address) === 6 ? 6 : 4, port, protocol, servername: hostname };
 }

@@ -10,6 +10,7 @@ export type OutboundRefusalReason =
   | 'credentials'
   | 'hostname'
   | 'address'
+  | 'port'
   | 'resolution-failed'
   | 'too-many-redirects';
 

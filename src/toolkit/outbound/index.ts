@@ -4,7 +4,7 @@ export { createOutboundClient } from './client.ts';
 export type { OutboundClient, OutboundClientOptions, OutboundRequest, OutboundResponse } from './client.ts';
 export { checkAddress, isLoopbackAddress } from './address-policy.ts';
 export type { AddressVerdict } from './address-policy.ts';
-export { checkUrl, isLocalName } from './url-policy.ts';
+export { checkUrl, isLocalName, DEFAULT_OUTBOUND_PORTS } from './url-policy.ts';
 export type { UrlPolicy } from './url-policy.ts';
 export { systemResolver, socketConnector } from './connect.ts';
 export type { Resolver, Connector, ConnectTarget, ResolvedAddress } from './connect.ts';

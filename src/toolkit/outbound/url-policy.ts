@@ -7,9 +7,30 @@ import { checkAddress, isLoopbackAddress } from './address-policy.ts';
 import { OutboundRefused } from './errors.ts';
 
 export interface UrlPolicy {
-  /** Lets plain-HTTP requests reach loopback IP literals. Development and tests only. */
+  /** Lets plain-HTTP requests reach loopback IP literals (on any port). Development and tests only. */
   allowLoopbackHttp: boolean;
   maxUrlLength: number;
+  /**
+   * Ports a URL may name (an omitted port is the scheme's: 80 or 443). A public address is not
+   * a safe target on every port: `https://host:6379/` speaks to Redis, `:25` to SMTP, `:22`
+   * to SSH. DEFAULT_OUTBOUND_PORTS when omitted.
+   */
+  allowedPorts?: readonly number[];
+}
+
+/** The web's ports: HTTP, HTTPS and HTTPS's usual alternative. Everything else is asked for by name. */
+export const DEFAULT_OUTBOUND_PORTS: readonly number[] = [80, 443, 8443];
+
+/** The port a connection to this URL uses. */
+export function effectivePort(url: URL): number {
+  return url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+}
+
+/** Refuses a port outside the policy's list; the development loopback exemption admits any. */
+export function checkPort(policy: Pick<UrlPolicy, 'allowedPorts' | 'allowLoopbackHttp'>, protocol: string, hostname: string, port: number): void {
+  const allowed = policy.allowedPorts ?? DEFAULT_OUTBOUND_PORTS;
+  if (allowed.includes(port) || loopbackExempt(policy, protocol, hostname)) return;
+  throw new OutboundRefused('port', `port ${port} is not an allowed port (${allowed.join(', ')})`);
 }
 
 /** A URL's host without IPv6 brackets. */
@@ -46,5 +67,6 @@ export function checkUrl(input: string | URL, policy: UrlPolicy): URL {
     const verdict = checkAddress(hostname);
     if (!verdict.allowed) throw new OutboundRefused('address', `${hostname} is not a public address`, verdict.range);
   }
+  checkPort(policy, url.protocol, hostname, effectivePort(url));
   return url;
 }

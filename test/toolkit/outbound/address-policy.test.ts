@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkAddress, checkUrl, OutboundRefused } from '../../../src/toolkit/index.ts';
+import { checkAddress, checkUrl, OutboundRefused, type UrlPolicy } from '../../../src/toolkit/index.ts';
 
 const octet = fc.integer({ min: 0, max: 255 });
 const v4 = fc.tuple(octet, octet, octet, octet);
@@ -112,7 +112,7 @@ describe('address policy: IPv6', () => {
 });
 
 describe('URL policy', () => {
-  const policy = { allowLoopbackHttp: false, maxUrlLength: 2048 };
+  const policy: UrlPolicy = { allowLoopbackHttp: false, maxUrlLength: 2048 };
   const reason = (url: string, p = policy): string => {
     try {
       checkUrl(url, p);
@@ -138,6 +138,13 @@ describe('URL policy', () => {
     assert.equal(reason('https://user@example.com/'), 'credentials');
     assert.equal(reason(`https://example.com/${'a'.repeat(2048)}`), 'url-too-long');
     assert.equal(reason('not a url'), 'invalid-url');
+    // Ports: the scheme's default, 443 and 8443 only (allowedPorts widens or narrows it), checked
+    // after the address so a loopback URL is still refused as an address.
+    for (const url of ['https://example.com:6379/', 'http://example.com:25/', 'https://93.184.216.34:22/', 'https://example.com:0/', 'http://example.com:8080/']) assert.equal(reason(url), 'port', url);
+    for (const url of ['https://example.com/', 'http://example.com/', 'https://example.com:443/', 'https://example.com:8443/']) assert.equal(reason(url), 'allowed', url);
+    assert.equal(reason('http://127.0.0.1:6379/'), 'address');
+    assert.equal(reason('https://example.com/', { ...policy, allowedPorts: [8443] }), 'port');
+    assert.equal(reason('http://127.0.0.1:6379/', { ...policy, allowLoopbackHttp: true }), 'allowed');
     assert.equal(reason('https://example.com/hook'), 'allowed');
   });
 

@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { createOutboundClient, OutboundError, OutboundRefused, readJson, type Connector, type ConnectTarget, type OutboundClientOptions, type Resolver } from '../../../src/toolkit/index.ts';
 import { closeAll } from '../../helpers/close-all.ts';
+import { checkedTarget } from '../../../src/toolkit/outbound/connect.ts';
 
 const PUBLIC = '93.184.216.34';
 
@@ -195,18 +196,65 @@ describe('Security: SSRF through name resolution', () => {
     const client = createOutboundClient({ resolver: rebinding, connector: spy });
     try {
       // First answer public: allowed, and the connector is asked for exactly that address.
-      assert.equal((await failure(client.request(`https://rebind.test:${loop.port}/`))).code, 'network');
+      assert.equal((await failure(client.request('https://rebind.test:8443/'))).code, 'network');
       assert.equal(spy.calls.length, 1);
-      assert.deepEqual(spy.calls[0], { hostname: 'rebind.test', address: PUBLIC, family: 4, port: loop.port, protocol: 'https:', servername: 'rebind.test' });
+      assert.deepEqual(spy.calls[0], { hostname: 'rebind.test', address: PUBLIC, family: 4, port: 8443, protocol: 'https:', servername: 'rebind.test' });
       assert.equal(answers, 1, 'the name was resolved once for the connection');
       // The next connection sees the rebound answer and is refused before connecting.
-      assert.equal((await refusal(client.request(`https://rebind.test:${loop.port}/`))).range, 'loopback');
+      assert.equal((await refusal(client.request('https://rebind.test:8443/'))).range, 'loopback');
       assert.equal(spy.calls.length, 1);
     } finally {
       await client.close();
       await stop(loop);
     }
     assert.equal(loop.connections, 0);
+  });
+});
+
+describe('Security: ports', () => {
+  test('a public host is reached only on 80, 443 and 8443 unless the client names other ports; nothing else is dialled', async () => {
+    const spy = forbiddenConnector();
+    const client = createOutboundClient({ resolver: mapResolver({ 'public.test': [PUBLIC] }), connector: spy });
+    const only9443 = createOutboundClient({ resolver: mapResolver({ 'public.test': [PUBLIC] }), connector: spy, allowedPorts: [9443] });
+    try {
+      for (const url of ['https://public.test:6379/', 'http://public.test:25/', 'https://public.test:22/', `https://${PUBLIC}:11211/`, 'https://public.test:8080/', 'http://public.test:65535/']) {
+        const error = await refusal(client.request(url, { method: 'POST', body: '{}' }));
+        assert.equal(error.reason, 'port', url);
+      }
+      assert.equal(spy.calls.length, 0);
+      for (const url of ['https://public.test/', 'http://public.test/', 'https://public.test:443/', 'https://public.test:8443/', 'http://public.test:80/']) {
+        assert.equal((await failure(client.request(url))).code, 'network', `${url} passes the policy and reaches the connector`);
+      }
+      assert.deepEqual(spy.calls.map((call) => call.port), [443, 80, 443, 8443, 80]);
+      assert.equal((await refusal(only9443.request('https://public.test/'))).reason, 'port');
+      assert.equal((await failure(only9443.request('https://public.test:9443/'))).code, 'network');
+    } finally {
+      await Promise.all([client.close(), only9443.close()]);
+    }
+  });
+
+  test('a redirect to another port is refused at the redirect', async () => {
+    const redirector = await listener((_path, respond) => respond(302, { location: 'https://public.test:6379/' }));
+    const client = createOutboundClient({ resolver: mapResolver({ 'public.test': [PUBLIC] }), connector: fakeInternet(() => redirector.port) });
+    try {
+      assert.equal((await refusal(client.request('http://public.test/start'))).reason, 'port');
+      assert.equal(redirector.requests.length, 1);
+    } finally {
+      await client.close();
+      await stop(redirector);
+    }
+  });
+
+  test('the connector checks the port it is asked to dial, whatever the URL check said', async () => {
+    const spy = forbiddenConnector();
+    const options = { resolver: mapResolver({ 'public.test': [PUBLIC] }), connector: spy, allowLoopbackHttp: false };
+    await assert.rejects(checkedTarget('public.test', 'https:', 6379, options), (error: unknown) => error instanceof OutboundRefused && error.reason === 'port');
+    await assert.rejects(checkedTarget(PUBLIC, 'https:', 6379, options), (error: unknown) => error instanceof OutboundRefused && error.reason === 'port');
+    assert.equal((await checkedTarget('public.test', 'https:', 8443, options)).port, 8443);
+  });
+
+  test('allowedPorts is validated when the client is made', () => {
+    for (const allowedPorts of [[], [0], [65536], [1.5]]) assert.throws(() => createOutboundClient({ allowedPorts }), /allowedPorts/);
   });
 });
 
