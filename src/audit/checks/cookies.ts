@@ -4,22 +4,9 @@
 // answer the audit received is read (logins, survey, probes), whichever check caused it.
 import type { Check, CheckContext } from '../check.ts';
 import { Grouped } from '../check.ts';
-import type { Exchange } from '../finding.ts';
-import type { UsableResult } from '../http/client.ts';
 import { broaderDomain, isSessionCookie, maskedLine, parseSetCookies } from '../lib/cookies.ts';
-import type { SetCookie } from '../lib/cookies.ts';
-import { exchange } from '../lib/evidence.ts';
+import { exchange, masked } from '../lib/evidence.ts';
 import { locate } from '../lib/passive.ts';
-
-/** The answer that set the cookie, its value masked wherever the evidence shows it. */
-function evidenceOf(label: string, result: UsableResult, cookie: SetCookie): Exchange {
-  const shown = exchange(label, result, undefined, ['set-cookie']);
-  if (cookie.value.length < 4 || shown.response === undefined) return shown;
-  const mask = (text: string): string => text.split(cookie.value).join('<redacted>');
-  const headers = { ...shown.response.headers };
-  if (headers['set-cookie'] !== undefined) headers['set-cookie'] = mask(headers['set-cookie']);
-  return { ...shown, response: { ...shown.response, headers, bodyExcerpt: mask(shown.response.bodyExcerpt) } };
-}
 
 export const cookiesCheck: Check = {
   id: 'cookies',
@@ -77,7 +64,7 @@ export const cookiesCheck: Check = {
       for (const cookie of cookies) {
         const line = maskedLine(cookie);
         const add = (rule: string, summary: string): void => {
-          grouped.add(rule, location, () => ({ summary, exchanges: [evidenceOf(label, result, cookie)] }));
+          grouped.add(rule, location, () => ({ summary, exchanges: [masked(exchange(label, result, undefined, ['set-cookie']), [cookie.value])] }));
         };
         if (!cookie.attributes.has('secure')) add('cookies.missing-secure', `The session cookie \`${cookie.name}\` is set without \`Secure\` (\`${line}\`): a browser also sends it over plain HTTP.`);
         if (!cookie.attributes.has('httponly')) add('cookies.missing-httponly', `The session cookie \`${cookie.name}\` is set without \`HttpOnly\` (\`${line}\`): any script on the page can read it.`);

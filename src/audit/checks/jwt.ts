@@ -9,12 +9,15 @@ import type { Exchange, Location } from '../finding.ts';
 import type { HttpResult, UsableResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
 import type { AuditIdentity } from '../identities/identity.ts';
+import { sensitiveClaims, tokensIn } from '../jwt/claims.ts';
+import type { SeenToken } from '../jwt/claims.ts';
 import { findJwks, publicKeyForms } from '../jwt/jwks.ts';
 import { crackHmacSecret } from '../jwt/secrets.ts';
 import type { DecodedJwt, JsonRecord } from '../jwt/token.ts';
 import { alteredSignature, decodeJwt, hmacSign, isAsymmetric, isHmac, stripped, unsigned } from '../jwt/token.ts';
 import { similarity } from '../lib/compare.ts';
-import { exchange } from '../lib/evidence.ts';
+import { exchange, masked } from '../lib/evidence.ts';
+import { locate } from '../lib/passive.ts';
 import type { Operation } from '../spec/load.ts';
 
 // Every protected GET route costs about this many requests (the real token, no token, an
@@ -30,6 +33,8 @@ const ALIKE = 0.9;
 
 interface ProbeRoute {
   operation: Operation;
+  /** The credential headers carrying a token where the real one travels. */
+  carry: (token: string) => Record<string, string>;
   url: URL;
   location: Location;
   /** The real token's answer. */
@@ -49,7 +54,7 @@ export const jwtCheck: Check = {
   title: 'JWT validation',
   owasp: 'API2:2023',
   cwe: 347,
-  summary: 'alg none, unverified or stripped signatures, HS256 signed with the public key, kid tricks, weak HMAC secrets, expired or not-yet-valid tokens accepted.',
+  summary: 'alg none, unverified or stripped signatures, HS256 signed with the public key, kid tricks, weak HMAC secrets, expired or not-yet-valid tokens accepted; secrets or personal data in the claims of every token seen.',
   needs: ['spec', 'identities'],
   rules: [
     {
@@ -93,6 +98,14 @@ export const jwtCheck: Check = {
       fix: 'Sign with a random secret of at least 32 bytes from a secret store (or an asymmetric key), rotate it now, and invalidate every token signed with the old one.',
     },
     {
+      id: 'jwt.sensitive-claims',
+      title: 'Tokens carry secrets or personal data in their claims',
+      severity: 'high',
+      owasp: 'API3:2023',
+      cwe: 312,
+      fix: 'Put only an opaque subject id, roles or scopes and the time claims in a token; a JWT is signed, not encrypted, so every client, log and proxy that sees it reads its claims. Look personal data up server-side by the subject, and never put a password, a hash of one or a security answer anywhere near a token.',
+    },
+    {
       id: 'jwt.expired-accepted',
       title: 'Expired tokens are accepted',
       severity: 'high',
@@ -110,12 +123,12 @@ export const jwtCheck: Check = {
     },
   ],
   async run(ctx: CheckContext): Promise<void> {
-    const holder = tokenHolder(ctx.identities);
+    const holder = await tokenHolder(ctx.identities);
     if (holder === undefined) {
-      ctx.note('no identity holds a JWT (a login or bearer identity whose token has three parts); nothing to forge');
+      ctx.note('no identity holds a JWT (in any header or cookie it sends); nothing to forge');
       return;
     }
-    const routes = await probeRoutes(ctx, holder.token);
+    const routes = await probeRoutes(ctx, holder);
     if (routes.length === 0) {
       ctx.note('found no route that answers the real token and refuses no token; nothing to compare forged tokens with');
       return;
@@ -135,31 +148,80 @@ export const jwtCheck: Check = {
       const first = signers[0];
       if (first !== undefined) await timeClaims(ctx, grouped, first.route, holder.token, first.signer);
       else ctx.note('expiry and not-before were not tested: no way was found to sign a token the target accepts');
+    } else {
+      // Signatures are not checked at all; a guessable secret is still a flaw of its own (the day
+      // verification is switched on, or on another service that shares the key).
+      await weakSecret(ctx, grouped, routes[0]!, holder.token, false);
     }
     grouped.flush();
   },
+  review(ctx: CheckContext): Promise<void> {
+    reviewClaims(ctx);
+    return Promise.resolve();
+  },
 };
 
-function tokenHolder(identities: readonly AuditIdentity[]): { identity: AuditIdentity; token: DecodedJwt } | undefined {
+/** The claims of every JWT the audit saw (issued in answers, or sent as an identity's credential). */
+function reviewClaims(ctx: CheckContext): void {
+  const seen = new Map<string, { seen: SeenToken; result: UsableResult }>();
+  for (const { result } of ctx.answers) {
+    for (const token of tokensIn(result)) {
+      const key = token.token.parts[1];
+      const known = seen.get(key);
+      // The answer that issued a token is the better evidence than a request that carried it.
+      if (known === undefined || (known.seen.how === 'sent' && token.how === 'issued')) seen.set(key, { seen: token, result });
+    }
+  }
+  const found = [...seen.values()].map((entry) => ({ ...entry, claims: sensitiveClaims(entry.seen.token.payload) })).filter((e) => e.claims.length > 0);
+  // A secret in a claim outranks an email: the most severe sighting goes first and sets the severity.
+  found.sort((a, b) => Number(b.claims.some((c) => c.kind === 'secret')) - Number(a.claims.some((c) => c.kind === 'secret')));
+  const grouped = new Grouped(ctx);
+  for (const { seen: token, result, claims } of found) {
+    const secret = claims.some((c) => c.kind === 'secret');
+    const location = token.how === 'issued' ? locate(ctx, result.request.method, result.request.url) : { method: '*', route: '*' };
+    const listed = claims.map((c) => `\`${c.claim}\` (${c.kind === 'secret' ? 'a secret' : 'personal data'}: ${c.shown})`).join(', ');
+    grouped.add(
+      'jwt.sensitive-claims',
+      location,
+      () => ({
+        summary: `A token ${token.how === 'issued' ? `handed out in ${token.where} of ${location.method} ${location.route}` : `sent in ${token.where}`} carries ${listed}. Anyone who sees the token reads its claims: they are base64, not encrypted.`,
+        exchanges: [masked(exchange(token.how === 'issued' ? 'the answer that issued the token' : 'a request that carried the token', result), [token.token.parts.join('.')])],
+      }),
+      'confirmed',
+      secret ? 'high' : 'low',
+    );
+  }
+  grouped.flush();
+}
+
+interface Holder {
+  identity: AuditIdentity;
+  token: DecodedJwt;
+  /** The identity's credential headers with another token in the real one's place. */
+  carry: (token: string) => Record<string, string>;
+}
+
+/** The first identity (users before admins) whose credential holds a JWT, wherever it travels (Authorization, another header, a cookie). */
+async function tokenHolder(identities: readonly AuditIdentity[]): Promise<Holder | undefined> {
   for (const identity of [...identities].sort((a, b) => (a.role === b.role ? 0 : a.role === 'user' ? -1 : 1))) {
-    const raw = identity.token();
-    const token = raw === undefined ? undefined : decodeJwt(raw);
-    if (token !== undefined) return { identity, token };
+    const headers = await identity.headers();
+    for (const [name, value] of Object.entries(headers)) {
+      const raw = /eyJ[\w-]*\.[\w-]*\.[\w-]*/.exec(value)?.[0];
+      const token = raw === undefined ? undefined : decodeJwt(raw);
+      if (raw !== undefined && token !== undefined) return { identity, token, carry: (forged) => ({ ...headers, [name]: value.replace(raw, forged) }) };
+    }
   }
   return undefined;
 }
 
-function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
-
-/** Protected GET routes (security in the spec) that answer the real token 2xx and no token 401/403. */
-async function probeRoutes(ctx: CheckContext, token: DecodedJwt): Promise<ProbeRoute[]> {
+/** Protected GET routes (security in the spec, or refused without credentials) that answer the real token 2xx and no token 401/403. */
+async function probeRoutes(ctx: CheckContext, holder: Holder): Promise<ProbeRoute[]> {
   const spec = ctx.spec!;
   const planner = ctx.planner!;
-  const real = token.parts.join('.');
+  const real = holder.token.parts.join('.');
+  const refused = (o: Operation): boolean => [401, 403].includes(ctx.survey.baseline(o)?.result.response.status ?? 0);
   const candidates = spec.operations
-    .filter((o) => o.method === 'GET' && o.security.length > 0)
+    .filter((o) => o.method === 'GET' && (o.security.length > 0 || refused(o)))
     .sort((a, b) => (a.path.match(/\{/g) ?? []).length - (b.path.match(/\{/g) ?? []).length);
   const most = Math.max(MIN_ROUTES, Math.floor((ctx.http.remaining * BUDGET_SHARE) / REQUESTS_PER_ROUTE));
   const out: ProbeRoute[] = [];
@@ -171,11 +233,11 @@ async function probeRoutes(ctx: CheckContext, token: DecodedJwt): Promise<ProbeR
     }
     tried++;
     const planned = planner.plan(operation);
-    const genuine = await ctx.send({ method: 'GET', url: planned.url, headers: { ...planned.headers, ...bearer(real) }, purpose: 'the real token' });
+    const genuine = await ctx.send({ method: 'GET', url: planned.url, headers: { ...planned.headers, ...holder.carry(real) }, purpose: 'the real token' });
     if (!usable(genuine) || genuine.response.status < 200 || genuine.response.status >= 300) continue;
     const anonymous = await ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: 'no token' });
     if (!usable(anonymous) || (anonymous.response.status !== 401 && anonymous.response.status !== 403)) continue;
-    out.push({ operation, url: planned.url, location: { method: 'GET', route: operation.path }, genuine, anonymous });
+    out.push({ operation, carry: holder.carry, url: planned.url, location: { method: 'GET', route: operation.path }, genuine, anonymous });
   }
   return out;
 }
@@ -188,7 +250,7 @@ function accepted(route: ProbeRoute, result: HttpResult): result is UsableResult
 
 async function sendForged(ctx: CheckContext, route: ProbeRoute, token: string, purpose: string): Promise<HttpResult> {
   const planned = ctx.planner!.plan(route.operation);
-  return ctx.send({ method: 'GET', url: route.url, headers: { ...planned.headers, ...bearer(token) }, purpose });
+  return ctx.send({ method: 'GET', url: route.url, headers: { ...planned.headers, ...route.carry(token) }, purpose });
 }
 
 function controls(route: ProbeRoute): Exchange[] {
@@ -236,21 +298,8 @@ async function keyTricks(ctx: CheckContext, grouped: Grouped, route: ProbeRoute,
   const signers: Signer[] = [];
   const marked = { ...token.payload, rampart_probe: ctx.token };
   const alg = token.header.alg;
-  if (isHmac(alg)) {
-    const cracked = await crackHmacSecret(token);
-    if (cracked !== undefined) {
-      const forged = hmacSign(token.header, marked, cracked.secret);
-      const result = await sendForged(ctx, route, forged, 'token re-signed with the guessed secret');
-      if (accepted(route, result)) {
-        const shown = cracked.secret.length <= 4 ? `${cracked.secret.length} characters` : `${cracked.secret.slice(0, 2)}… (${cracked.secret.length} characters)`;
-        grouped.add('jwt.weak-secret', route.location, () => ({
-          summary: `The ${alg} secret was guessed offline from the real token in ${cracked.tried} tries (${shown}); a token re-signed with it, carrying an added claim, got the same ${result.response.status} answer as the real token.`,
-          exchanges: [...controls(route), exchange('re-signed with the guessed secret, claim added', result)],
-        }));
-        signers.push({ how: 'the guessed HMAC secret', sign: (h, p) => hmacSign({ ...h, alg }, p, cracked.secret) });
-      }
-    }
-  }
+  const guessed = await weakSecret(ctx, grouped, route, token, true);
+  if (guessed !== undefined) signers.push(guessed);
   if (isAsymmetric(alg)) {
     const keys = await findJwks(ctx.target, (request) => ctx.send(request));
     const key = keys.find((k) => k.kid !== undefined && k.kid === token.header.kid) ?? keys[0];
@@ -276,6 +325,34 @@ async function keyTricks(ctx: CheckContext, grouped: Grouped, route: ProbeRoute,
     signers.push({ how: 'a kid naming /dev/null', sign: (h, p) => hmacSign({ ...h, alg: 'HS256', kid: EMPTY_FILE_KID }, p, '') });
   }
   return signers;
+}
+
+/**
+ * A guessable HMAC secret, found offline (the guess reproduces the real token's signature). Where
+ * the target verifies signatures, a token re-signed with it must be accepted too; where it does
+ * not (`verified` false), the offline match is the proof, and no signer is returned.
+ */
+async function weakSecret(ctx: CheckContext, grouped: Grouped, route: ProbeRoute, token: DecodedJwt, verified: boolean): Promise<Signer | undefined> {
+  const alg = token.header.alg;
+  if (!isHmac(alg)) return undefined;
+  const cracked = await crackHmacSecret(token);
+  if (cracked === undefined) return undefined;
+  const shown = cracked.secret.length <= 4 ? `${cracked.secret.length} characters` : `${cracked.secret.slice(0, 2)}… (${cracked.secret.length} characters)`;
+  if (!verified) {
+    grouped.add('jwt.weak-secret', route.location, () => ({
+      summary: `The ${alg} secret was guessed offline from the real token in ${cracked.tried} tries (${shown}): HMAC with it reproduces the token's signature exactly. (This route does not verify signatures at all; the secret stays a flaw wherever the key is checked.)`,
+      exchanges: controls(route),
+    }));
+    return undefined;
+  }
+  const marked = { ...token.payload, rampart_probe: ctx.token };
+  const result = await sendForged(ctx, route, hmacSign(token.header, marked, cracked.secret), 'token re-signed with the guessed secret');
+  if (!accepted(route, result)) return undefined;
+  grouped.add('jwt.weak-secret', route.location, () => ({
+    summary: `The ${alg} secret was guessed offline from the real token in ${cracked.tried} tries (${shown}); a token re-signed with it, carrying an added claim, got the same ${result.response.status} answer as the real token.`,
+    exchanges: [...controls(route), exchange('re-signed with the guessed secret, claim added', result)],
+  }));
+  return { how: 'the guessed HMAC secret', sign: (h, p) => hmacSign({ ...h, alg }, p, cracked.secret) };
 }
 
 /** With a way to sign, expired and not-yet-valid tokens are tried; a control with valid times must pass first. */

@@ -1,24 +1,31 @@
-// Offline guessing of a weak HMAC key: the committed word list (wordlists/jwt-secrets.txt),
-// then every numeric secret of 1 to 6 digits. No request is sent per guess: each candidate's
-// HMAC of the token's signing input is compared with the token's signature.
+// Offline guessing of a weak HMAC key: the committed word lists (wordlists/jwt-secrets.txt, the
+// secrets of guides and framework templates, then wordlists/common-passwords.txt, John the
+// Ripper's public-domain list of common passwords), then every numeric secret of 1 to 6 digits.
+// No request is sent per guess: each candidate's HMAC of the token's signing input is compared
+// with the token's signature.
 import { readFileSync } from 'node:fs';
 import type { DecodedJwt } from './token.ts';
 import { hmacOf, isHmac } from './token.ts';
 
 export const NUMERIC_DIGITS = 6;
 
+/** The lists, most likely first. */
+const LISTS = ['jwt-secrets.txt', 'common-passwords.txt'];
+/** Words tried at most: the lists may grow, the time an audit spends guessing may not. */
+export const MAX_WORDS = 20_000;
+
 let cached: readonly string[] | undefined;
 
-/** The word list as written (case kept: HMAC keys are case-sensitive), without duplicates. */
+function words(file: string): string[] {
+  return readFileSync(new URL(`../../../wordlists/${file}`, import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'));
+}
+
+/** The word lists as written (case kept: HMAC keys are case-sensitive), without duplicates, at most MAX_WORDS. */
 export function jwtSecretWords(): readonly string[] {
-  cached ??= [
-    ...new Set(
-      readFileSync(new URL('../../../wordlists/jwt-secrets.txt', import.meta.url), 'utf8')
-        .split('\n')
-        .map((line) => line.replace(/\r$/, ''))
-        .filter((line) => line.trim() !== '' && !line.startsWith('#')),
-    ),
-  ];
+  cached ??= [...new Set(LISTS.flatMap(words))].slice(0, MAX_WORDS);
   return cached;
 }
 

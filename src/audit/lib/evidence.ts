@@ -57,3 +57,13 @@ export function exchange(label: string, result: HttpResult, focus?: string | Reg
     ...(highlight === undefined || highlight.length === 0 ? {} : { highlight }),
   };
 }
+
+/** The exchange with each of `values` (tokens, cookie values) replaced by `<redacted>` wherever it shows. */
+export function masked(shown: Exchange, values: readonly string[]): Exchange {
+  const hide = (text: string): string => values.filter((v) => v.length >= 4).reduce((out, v) => out.split(v).join('<redacted>'), text);
+  const request = { ...shown.request, url: hide(shown.request.url), headers: Object.fromEntries(Object.entries(shown.request.headers).map(([k, v]) => [k, hide(v)])) };
+  if (shown.request.bodyExcerpt !== undefined) request.bodyExcerpt = hide(shown.request.bodyExcerpt);
+  if (shown.response === undefined) return { ...shown, request };
+  const headers = Object.fromEntries(Object.entries(shown.response.headers).map(([k, v]) => [k, hide(v)]));
+  return { ...shown, request, response: { ...shown.response, headers, bodyExcerpt: hide(shown.response.bodyExcerpt) } };
+}
