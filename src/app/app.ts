@@ -29,6 +29,8 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { fileRoutes } from './routes/files.ts';
 import { webhookFeature, type WebhookOverrides } from './webhooks/index.ts';
 
+const REQUEST_BUSY_TIMEOUT_MS = 1000;
+
 export interface BuildOverrides {
   /** Extra server options, e.g. a log destination in tests. */
   server?: Partial<ServerOptionsInput>;
@@ -47,7 +49,9 @@ export interface ReferenceService {
 }
 
 export async function buildApp(config: RampartConfig, overrides: BuildOverrides = {}): Promise<ReferenceService> {
-  const database = overrides.database ?? openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // A request whose write finds SQLite locked by another process (a CLI command, a backup)
+  // waits a second at most, then gets 503 with Retry-After: answering soon beats a long wait.
+  const database = overrides.database ?? openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqlite: { busyTimeoutMs: REQUEST_BUSY_TIMEOUT_MS } });
   const keyValueStore = openKeyValueStore({ redisUrl: config.redisUrl, maxKeys: config.server.rateLimit.maxClients });
   let app: RampartServer | undefined;
   try {
@@ -64,6 +68,11 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
       ...config.server,
       keyValueStore,
       metrics,
+      // What readiness probes and the outage log names; faults carry the same names.
+      dependencies: {
+        database: () => database.ping(),
+        ...(keyValueStore.ping === undefined ? {} : { redis: () => keyValueStore.ping!() }),
+      },
       authenticators: [
         { challenge: 'Bearer', authenticate: (request) => late.identity!.authenticator.authenticate(request) },
         { challenge: 'ApiKey', authenticate: (request) => late.identity!.apiKeyAuthenticator.authenticate(request) },
@@ -83,7 +92,7 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     const identity = await openIdentity(config, database, keyValueStore, app.log);
     late.identity = identity;
     await docsRoutes(app, config);
-    healthRoutes(app, database);
+    healthRoutes(app);
     metricsRoutes(app, metrics, identity);
     authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 } });
     userRoutes(app, identity, config.identity.registration);

@@ -21,6 +21,11 @@ export { SETTINGS, settingsMarkdown } from './config/settings.ts';
 export { isPlaceholderSecret } from './config/placeholders.ts';
 
 export { HttpProblem, PROBLEM_CONTENT_TYPE } from './errors/problem.ts';
+export { classifyFault, DEPENDENCY_UNAVAILABLE, BUSY, INSUFFICIENT_STORAGE } from './faults/classify.ts';
+export type { Fault } from './faults/classify.ts';
+export { notReadyProblem } from './faults/readiness.ts';
+export type { Readiness } from './faults/readiness.ts';
+export type { FaultMonitor, Probe } from './faults/monitor.ts';
 export type { ProblemDetails, ProblemInit } from './errors/problem.ts';
 
 export { RouteDeclarationError } from './policy/boot-check.ts';

@@ -52,7 +52,16 @@ describe('reference service health', () => {
       assert.equal(response.statusCode, 503);
       assert.equal(response.headers['content-type'], 'application/problem+json');
       assert.equal(response.headers['retry-after'], '5');
-      assert.equal(response.json<{ detail: string }>().detail, 'The database is not reachable.');
+      assert.deepEqual(response.json(), {
+        type: 'tag:rampart.dev,2026:problem:not-ready',
+        title: 'Service Unavailable',
+        status: 503,
+        detail: 'Not ready: database is unavailable.',
+        unavailable: ['database'],
+        draining: false,
+      });
+      // Liveness touches no dependency.
+      assert.equal((await broken.inject({ url: '/healthz', headers: { host: 'localhost' } })).statusCode, 200);
     } finally {
       await broken.close();
     }

@@ -1,11 +1,15 @@
 // Liveness and readiness: public, cheap, with their own generous limit for monitors.
-import { HttpProblem, Type, type Database, type RampartServer } from '../../toolkit/index.ts';
+// Liveness touches no dependency — its limit is counted in this process, never in Redis — so
+// an outage of the database or Redis never gets a healthy process restarted. Readiness says
+// whether to send traffic here: not while draining for a shutdown, not while a dependency
+// does not answer (named in the 503, never with its address).
+import { notReadyProblem, Type, type RampartServer } from '../../toolkit/index.ts';
 
-const MONITOR_LIMIT = { name: 'health', limit: 600, windowSeconds: 60 };
+const MONITOR_LIMIT = { name: 'health', limit: 600, windowSeconds: 60, local: true };
 
 const Status = Type.Object({ status: Type.String() }, { additionalProperties: false });
 
-export function healthRoutes(app: RampartServer, database: Database<unknown>): void {
+export function healthRoutes(app: RampartServer): void {
   app.get('/healthz', {
     policy: { public: true, rateLimit: MONITOR_LIMIT },
     schema: { response: { 200: Status } },
@@ -15,15 +19,9 @@ export function healthRoutes(app: RampartServer, database: Database<unknown>): v
   app.get('/readyz', {
     policy: { public: true, rateLimit: MONITOR_LIMIT },
     schema: { response: { 200: Status } },
-    handler: async (request) => {
-      // Draining before a shutdown: tell the load balancer first, while still answering.
-      if (app.drain.draining) throw new HttpProblem(503, { detail: 'The server is shutting down.', headers: { 'retry-after': '5' } });
-      try {
-        await database.ping();
-      } catch (error) {
-        request.log.warn({ err: error }, 'readiness: database unreachable');
-        throw new HttpProblem(503, { detail: 'The database is not reachable.', headers: { 'retry-after': '5' } });
-      }
+    handler: async () => {
+      const readiness = await app.readiness();
+      if (!readiness.ready) throw notReadyProblem(readiness);
       return { status: 'ready' };
     },
   });

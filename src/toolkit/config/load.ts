@@ -142,6 +142,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     logLevel: read('RAMPART_LOG_LEVEL') ?? 'info',
     enumeration: { limit: int('RAMPART_ENUMERATION_LIMIT', 1), windowSeconds: int('RAMPART_ENUMERATION_WINDOW_S', 1) },
     rateLimitOverrides: parseOverrides(list('RAMPART_RATE_LIMIT_OVERRIDES'), problems),
+    rateLimitFallback: read('RAMPART_RATE_LIMIT_FALLBACK') as ServerOptions['rateLimitFallback'],
   });
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(server.logLevel)) {
     problems.push(`RAMPART_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);

@@ -1,7 +1,9 @@
 // Every error becomes RFC 9457 problem+json. Only HttpProblem text reaches the client;
 // anything else is a generic answer for its status, so no stack trace, file path, SQL text
-// or library message ever leaves the server, in any mode.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+// or library message ever leaves the server, in any mode. Dependency and machine faults are
+// mapped by faults/classify.ts (503/507), everything unknown is a 500.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { classifyFault } from '../faults/classify.ts';
 import { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 import { validationProblem } from './validation.ts';
 
@@ -48,6 +50,13 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
 }
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  // A dependency or the machine failing is an outage, not a bug: 503/507, and one log line
+  // per outage (the monitor's), not one per request.
+  const fault = error instanceof HttpProblem ? undefined : classifyFault(error);
+  if (fault !== undefined) {
+    (request.server as Partial<Pick<FastifyInstance, 'faults'>>).faults?.observe(fault, error);
+    return sendProblem(reply, fault.problem);
+  }
   const problem = toProblem(error);
   if (problem.status >= 500 && !(error instanceof HttpProblem)) {
     request.log.error({ err: error }, 'request failed');

@@ -14,7 +14,7 @@ export const SECURITY_EVENT_TYPES = [
   'user_disabled', 'user_enabled', 'signing_key_rotated', 'access_denied', 'rate_limited',
   'api_key_created', 'api_key_deleted', 'api_key_rejected', 'session_created', 'session_ended',
   'csrf_rejected', 'role_changed', 'object_enumeration', 'admin_action', 'quota_exceeded',
-  'upload_malware_rejected',
+  'upload_malware_rejected', 'rate_limit_degraded',
 ] as const;
 
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
@@ -83,6 +83,7 @@ const isEventType = (value: unknown): value is SecurityEventType => KNOWN_TYPES.
 const WARN_TYPES: ReadonlySet<SecurityEventType> = new Set<SecurityEventType>([
   'login_failed', 'login_throttled', 'account_locked', 'refresh_token_reuse', 'access_denied',
   'rate_limited', 'api_key_rejected', 'csrf_rejected', 'object_enumeration', 'upload_malware_rejected',
+  'rate_limit_degraded',
 ]);
 
 function assertPositiveInteger(value: unknown, name: string): void {

@@ -3,12 +3,19 @@ import type { Principal } from './principal.ts';
 import type { ClientInfo } from '../server/proxy.ts';
 import type { RouteInfo } from './inventory.ts';
 import type { Drain } from '../server/drain.ts';
+import type { FaultMonitor } from '../faults/monitor.ts';
+import type { Readiness } from '../faults/readiness.ts';
 
 export interface RateLimitRule {
   /** Names the policy in `RateLimit-Policy`, and keys its counters apart from others. */
   name: string;
   limit: number;
   windowSeconds: number;
+  /**
+   * Count in this process only, never in the shared store: for liveness, which must touch no
+   * dependency (a Redis outage must not fail it).
+   */
+  local?: boolean;
 }
 
 /** Lifecycle (OWASP API9): a deprecated route says so, and answers 410 after its sunset. */
@@ -74,6 +81,10 @@ declare module 'fastify' {
     routeInventory(): RouteInfo[];
     /** Graceful shutdown: `drain.draining` turns readiness 503; listen()'s shutdown() drives it. */
     drain: Drain;
+    /** Outages of the server's dependencies: logged once each, probed until they recover. */
+    faults: FaultMonitor;
+    /** Probes every dependency (within about a second) and says whether to send traffic here. */
+    readiness(): Promise<Readiness>;
   }
   interface FastifyRequest {
     /** Set by authentication; null on public routes and unauthenticated requests. */

@@ -28,6 +28,9 @@ import { createOwnershipHooks } from '../policy/ownership.ts';
 import { createMemoryStore, type KeyValueStore } from '../stores/index.ts';
 import { createClientErrorHandler } from './client-error.ts';
 import { createDrain, type Drain } from './drain.ts';
+import { createFaultMonitor } from '../faults/monitor.ts';
+import { checkReadiness } from '../faults/readiness.ts';
+import { createFallbackStore } from '../limits/fallback-store.ts';
 import { createEdge } from './edge.ts';
 import { createHostCheck } from './hosts.ts';
 import { createNodeServer } from './node-server.ts';
@@ -53,7 +56,10 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   const problems = checkServerOptions(options);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const store = options.keyValueStore ?? createMemoryStore({ maxKeys: options.rateLimit.maxClients });
+  // `local` counts in this process: the store itself without a shared one, else the
+  // limiters' fallback and what must touch no dependency (liveness's limit).
+  const local = createMemoryStore({ maxKeys: options.rateLimit.maxClients });
+  const shared = options.keyValueStore;
   const stdout = standardOutput(options.mode === 'production');
   const logRequest = createRequestLogger(options.logDestination ?? stdout.stream, options.logLevel);
   // The parser-level handler is created before the instance whose logger it uses.
@@ -84,6 +90,19 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   late.log = fastify.log;
+  const monitor = createFaultMonitor({ log: fastify.log, probes: options.dependencies });
+  fastify.decorate('faults', monitor);
+  fastify.decorate('readiness', () => checkReadiness(monitor, drain.draining));
+  const store = shared === undefined || options.rateLimitFallback === 'refuse' ? (shared ?? local) : createFallbackStore(shared, local, {
+    onFallback: (fault, error) => monitor.observe(fault, error, 'degraded'),
+    onDegraded(fault) {
+      fastify.log.error({ dependency: fault.dependency }, `rate limits are counted per process (each instance allows the whole limit) until ${fault.dependency} is back`);
+      report({ type: 'rate_limit_degraded', principalId: null, clientIp: null, detail: { dependency: fault.dependency } });
+    },
+    onRestored() {
+      fastify.log.warn('rate limits are shared again');
+    },
+  });
   const publicDrain: Drain = {
     get draining() {
       return drain.draining;
@@ -169,7 +188,7 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     let ownershipResponse: OwnHook | undefined;
     const override = policy.rateLimit ? options.rateLimitOverrides[policy.rateLimit.name] : undefined;
     const limit = policy.rateLimit ? compileRateLimit({ ...policy.rateLimit, ...override }) : defaultLimit;
-    const hooks: OwnHook[] = [markOwn(rateLimitHook(store, limit, report, route.url, options.metrics))];
+    const hooks: OwnHook[] = [markOwn(rateLimitHook(policy.rateLimit?.local === true ? local : store, limit, report, route.url, options.metrics))];
     if (policy.deprecated) hooks.push(markOwn(createDeprecationHook(policy.deprecated, name)));
     if (!isPublicPolicy(policy)) {
       hooks.push(markOwn(createPolicyHook(policy, options.authenticators)));
@@ -206,7 +225,10 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
     }
     done();
   });
-  if (!options.keyValueStore) fastify.addHook('onClose', () => store.close());
+  fastify.addHook('onClose', async () => {
+    monitor.close();
+    await local.close();
+  });
   fastify.addHook('onClose', (_instance, done) => {
     stdout.close();
     done();

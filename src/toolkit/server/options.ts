@@ -64,6 +64,17 @@ export interface ServerOptions {
   onSecurityEvent: SecurityEventReporter | undefined;
   /** Prometheus metrics fed by every response and rate-limit refusal; none when not given. */
   metrics: Metrics | undefined;
+  /**
+   * While the shared keyValueStore is unreachable: `memory` counts rate limits (and the
+   * enumeration limit) in this process, with a `rate_limit_degraded` event once per outage;
+   * `refuse` answers 503. Nothing else that uses the store ever degrades.
+   */
+  rateLimitFallback: 'memory' | 'refuse';
+  /**
+   * What readiness checks and the outage log probes, by name (`database`, `redis`): each
+   * resolves when its dependency answers. Faults name the same dependencies.
+   */
+  dependencies: Readonly<Record<string, () => Promise<void>>>;
 }
 
 export type ServerOptionsInput = Partial<Omit<ServerOptions, 'limits' | 'rateLimit' | 'cors' | 'enumeration'>> & {
@@ -107,6 +118,8 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerOptions {
     enumeration: { limit: 20, windowSeconds: 300, ...input.enumeration },
     onSecurityEvent: input.onSecurityEvent,
     metrics: input.metrics,
+    rateLimitFallback: input.rateLimitFallback ?? 'memory',
+    dependencies: input.dependencies ?? {},
   };
 }
 
@@ -131,6 +144,10 @@ export function checkServerOptions(options: ServerOptions): string[] {
   }
   for (const [name, value] of Object.entries({ ...options.rateLimit, enumerationLimit: options.enumeration.limit, enumerationWindowSeconds: options.enumeration.windowSeconds })) {
     if (!Number.isSafeInteger(value) || value < 1) problems.push(`rate limit ${name} must be a positive integer, not ${value}`);
+  }
+  // The type says so; the environment (and plain JavaScript callers) may not.
+  if (!(['memory', 'refuse'] as const).includes(options.rateLimitFallback)) {
+    problems.push(`RAMPART_RATE_LIMIT_FALLBACK must be memory or refuse, not "${options.rateLimitFallback}"`);
   }
   if (options.mode === 'production') {
     if (options.allowedHosts.length === 0) {

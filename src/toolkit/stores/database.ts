@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { openPostgres } from './postgres.ts';
 import type { PostgresOptions } from './postgres.ts';
-import { openSqlite } from './sqlite.ts';
+import { openSqlite, type SqliteOptions } from './sqlite.ts';
 import { parseUrl, unsupportedScheme } from './url.ts';
 
 export type DatabaseDialect = 'sqlite' | 'postgres';
@@ -25,6 +25,8 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Pool and timeout settings when the URL selects PostgreSQL. */
   postgres?: Omit<PostgresOptions, 'url'>;
+  /** Lock and timeout settings when SQLite is used. */
+  sqlite?: Omit<SqliteOptions, 'filename'>;
 }
 
 const SUPPORTED = ['postgres:', 'postgresql:', 'sqlite::memory:'] as const;
@@ -32,9 +34,9 @@ const SUPPORTED = ['postgres:', 'postgresql:', 'sqlite::memory:'] as const;
 export function openDatabase<DB>(options: OpenDatabaseOptions): Database<DB> {
   const { databaseUrl, dataDir } = options;
   if (databaseUrl === undefined || databaseUrl === '') {
-    return openSqlite<DB>({ filename: join(dataDir, 'rampart.db') });
+    return openSqlite<DB>({ ...options.sqlite, filename: join(dataDir, 'rampart.db') });
   }
-  if (databaseUrl === 'sqlite::memory:') return openSqlite<DB>({ filename: ':memory:' });
+  if (databaseUrl === 'sqlite::memory:') return openSqlite<DB>({ ...options.sqlite, filename: ':memory:' });
   const parsed = parseUrl(databaseUrl, 'database URL');
   if (parsed.protocol === 'postgres:' || parsed.protocol === 'postgresql:') {
     return openPostgres<DB>({ ...options.postgres, url: databaseUrl });

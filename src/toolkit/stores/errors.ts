@@ -12,10 +12,13 @@ export type StoreErrorCode =
 
 export class StoreError extends Error {
   readonly code: StoreErrorCode;
+  /** Which dependency failed (`redis`, `database`), for the 503 mapping and its outage log. */
+  readonly dependency: string | undefined;
 
-  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown; dependency?: string }) {
     super(message, options);
     this.name = 'StoreError';
     this.code = code;
+    this.dependency = options?.dependency;
   }
 }

@@ -25,6 +25,8 @@ export interface KeyValueStore {
   /** Atomically read and remove (one-time values). */
   take(key: string): Promise<string | undefined>;
   delete(key: string): Promise<boolean>;
+  /** Resolves when the backing service answers (readiness); stores in this process have none. */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -20,7 +20,7 @@ export class Mutex {
       const timer = setTimeout(() => {
         const at = this.#waiters.indexOf(grant);
         if (at !== -1) this.#waiters.splice(at, 1);
-        reject(new StoreError('ERR_STORE_BUSY', `database connection stayed busy for ${timeoutMs} ms`));
+        reject(new StoreError('ERR_STORE_BUSY', `database connection stayed busy for ${timeoutMs} ms`, { dependency: 'database' }));
       }, timeoutMs);
       this.#waiters.push(grant);
     });

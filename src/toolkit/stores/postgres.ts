@@ -53,6 +53,13 @@ export function openPostgres<DB>(options: PostgresOptions): Database<DB> {
   pool.on('error', (error) => {
     onError?.(error);
   });
+  // A client checked out of the pool (inside a transaction, between two statements) has no
+  // 'error' listener of the pool's: a server that dies then would crash the process with an
+  // unhandled 'error'. Each client gets its own; the statement in flight fails on its own, and
+  // the broken client is discarded when released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const where = redactUrl(url);
   let closed = false;
@@ -63,7 +70,7 @@ export function openPostgres<DB>(options: PostgresOptions): Database<DB> {
       try {
         await sql`select 1`.execute(db);
       } catch (error) {
-        throw new StoreError('ERR_STORE_UNAVAILABLE', `postgres at ${where} did not answer`, { cause: error });
+        throw new StoreError('ERR_STORE_UNAVAILABLE', `postgres at ${where} did not answer`, { cause: error, dependency: 'database' });
       }
     },
     async close() {

@@ -12,7 +12,7 @@ export interface RedisStoreOptions {
   url: string;
   /** Prepended to every key, so several apps (or test runs) can share one Redis. */
   prefix: string;
-  /** A command that gets no answer in this time rejects (default 2000 ms): a hung Redis must not hang requests. */
+  /** A command that gets no answer in this time rejects (default 500 ms): a hung Redis must not hang requests. */
   commandTimeoutMs?: number;
   /** Connection-level errors (reconnects, refused connections), e.g. for logging. */
   onError?: (error: Error) => void;
@@ -36,7 +36,7 @@ interface WithHit {
 }
 
 export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
-  const { url, prefix, commandTimeoutMs = 2000, onError } = options;
+  const { url, prefix, commandTimeoutMs = 500, onError } = options;
   if (typeof prefix !== 'string' || prefix.length === 0) {
     // An empty prefix would let us read or delete keys that belong to other software.
     throw new StoreError('ERR_STORE_INVALID_ARGUMENT', 'prefix must be a non-empty string');
@@ -49,10 +49,11 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
   const where = redactUrl(url);
 
   const redis = new Redis(url, {
-    // Queue commands while (re)connecting, but give up after one retry so an outage
-    // surfaces as rejected promises within a second or two instead of piling up.
+    // Queue commands while (re)connecting, but give up after one retry (and commandTimeout
+    // bounds the wait), so an outage surfaces as rejected promises instead of piling up.
+    // Reconnect attempts every second at most: service resumes within a second of Redis.
     maxRetriesPerRequest: 1,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     connectTimeout: 5000,
     commandTimeout: commandTimeoutMs,
   });
@@ -67,20 +68,27 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
 
   /** Checks the key and returns it prefixed; rejects after close(). */
   const k = (key: string): string => {
-    if (closed) throw new StoreError('ERR_STORE_CLOSED', 'redis store is closed');
+    if (closed) throw new StoreError('ERR_STORE_CLOSED', 'redis store is closed', { dependency: 'redis' });
     assertKey(key);
     return prefix + key;
   };
 
+  const unavailable = (cause?: unknown): StoreError => new StoreError('ERR_STORE_UNAVAILABLE', `redis at ${where} did not complete the command`, { cause, dependency: 'redis' });
+  // While the connection is known to be down (between reconnect attempts) a command fails at
+  // once instead of queueing: requests are answered 503 without waiting. While connecting,
+  // it queues, bounded by commandTimeout.
+  const DOWN = new Set(['close', 'reconnecting', 'end']);
+
   // Every Redis failure becomes a StoreError with a code; the cause keeps ioredis's detail.
-  const run = async <T>(command: Promise<T>): Promise<T> => {
+  const run = async <T>(command: () => Promise<T>): Promise<T> => {
+    if (DOWN.has(redis.status)) throw unavailable();
     try {
-      return await command;
+      return await command();
     } catch (error) {
       if (error instanceof Error && error.message.includes('not an integer')) {
         throw new StoreError('ERR_STORE_NOT_A_COUNTER', 'key holds a value that is not a counter', { cause: error });
       }
-      throw new StoreError('ERR_STORE_UNAVAILABLE', `redis at ${where} did not complete the command`, { cause: error });
+      throw unavailable(error);
     }
   };
 
@@ -88,32 +96,40 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
     async hit(key, windowMs): Promise<HitResult> {
       const full = k(key);
       assertPositiveInteger(windowMs, 'windowMs');
-      const [count, resetInMs] = await run(scripted.rampartHit(full, windowMs));
+      const [count, resetInMs] = await run(() => scripted.rampartHit(full, windowMs));
       return { count, resetInMs };
     },
 
     async get(key) {
-      return (await run(redis.get(k(key)))) ?? undefined;
+      const full = k(key);
+      return (await run(() => redis.get(full))) ?? undefined;
     },
 
     async set(key, value, ttlMs) {
       const full = k(key);
       assertWrite(value, ttlMs);
-      await run(redis.set(full, value, 'PX', ttlMs));
+      await run(() => redis.set(full, value, 'PX', ttlMs));
     },
 
     async setIfAbsent(key, value, ttlMs) {
       const full = k(key);
       assertWrite(value, ttlMs);
-      return (await run(redis.set(full, value, 'PX', ttlMs, 'NX'))) === 'OK';
+      return (await run(() => redis.set(full, value, 'PX', ttlMs, 'NX'))) === 'OK';
     },
 
     async take(key) {
-      return (await run(redis.getdel(k(key)))) ?? undefined;
+      const full = k(key);
+      return (await run(() => redis.getdel(full))) ?? undefined;
     },
 
     async delete(key) {
-      return (await run(redis.del(k(key)))) > 0;
+      const full = k(key);
+      return (await run(() => redis.del(full))) > 0;
+    },
+
+    async ping() {
+      if (closed) throw new StoreError('ERR_STORE_CLOSED', 'redis store is closed', { dependency: 'redis' });
+      await run(() => redis.ping());
     },
 
     async close() {

@@ -14,17 +14,48 @@ interface Prepared {
   returnsRows: boolean;
 }
 
+/** Pauses between attempts while another process holds the write lock. */
+const BUSY_PAUSES_MS = [5, 10, 20, 40, 80, 100];
+const SQLITE_BUSY = 5;
+
+/** SQLITE_BUSY, or one of its extended codes (the primary code is the low byte). */
+export function isSqliteBusy(error: unknown): boolean {
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  return (error as { code?: unknown } | null)?.code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY;
+}
+
 export class NodeSqliteConnection implements DatabaseConnection {
   readonly #db: DatabaseSync;
   readonly #cache = new Map<string, Prepared>();
   readonly #cacheSize: number;
+  readonly #busyTimeoutMs: number;
 
-  constructor(db: DatabaseSync, cacheSize: number) {
+  constructor(db: DatabaseSync, cacheSize: number, busyTimeoutMs: number) {
     this.#db = db;
     this.#cacheSize = cacheSize;
+    this.#busyTimeoutMs = busyTimeoutMs;
   }
 
+  /**
+   * Another process holding the write lock (a CLI command, a backup) makes a statement wait
+   * here, in pauses that leave the event loop free — SQLite's own busy handler would sleep on
+   * this thread and stall every request — and fail with SQLITE_BUSY after busyTimeoutMs.
+   * Inside a transaction we already hold the lock (BEGIN IMMEDIATE), so nothing is retried.
+   */
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    for (let attempt = 0, waited = 0; ; attempt += 1) {
+      try {
+        return this.#execute<R>(compiled);
+      } catch (error) {
+        if (!isSqliteBusy(error) || this.#db.isTransaction || waited >= this.#busyTimeoutMs) throw error;
+        const pause = Math.min(BUSY_PAUSES_MS[Math.min(attempt, BUSY_PAUSES_MS.length - 1)]!, this.#busyTimeoutMs - waited);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        waited += pause;
+      }
+    }
+  }
+
+  #execute<R>(compiled: CompiledQuery): QueryResult<R> {
     const { statement, returnsRows } = this.#prepare(compiled.sql);
     const parameters = bindable(compiled.parameters);
     if (returnsRows) return { rows: statement.all(...parameters) as R[] };

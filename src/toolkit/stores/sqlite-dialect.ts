@@ -18,6 +18,8 @@ export interface NodeSqliteDialectConfig {
   database: DatabaseSync;
   /** How long a query waits for the connection before failing with ERR_STORE_BUSY. */
   lockTimeoutMs: number;
+  /** How long a statement waits, without blocking the event loop, for another process's write lock. */
+  busyTimeoutMs: number;
   /** Prepared statements kept for reuse. */
   statementCacheSize: number;
 }
@@ -50,7 +52,7 @@ class NodeSqliteDriver implements Driver {
 
   constructor(config: NodeSqliteDialectConfig) {
     this.#config = config;
-    this.#connection = new NodeSqliteConnection(config.database, config.statementCacheSize);
+    this.#connection = new NodeSqliteConnection(config.database, config.statementCacheSize, config.busyTimeoutMs);
   }
 
   async init(): Promise<void> {
@@ -61,7 +63,7 @@ class NodeSqliteDriver implements Driver {
     await this.#mutex.lock(this.#config.lockTimeoutMs);
     if (!this.#config.database.isOpen) {
       this.#mutex.unlock();
-      throw new StoreError('ERR_STORE_CLOSED', 'database is closed');
+      throw new StoreError('ERR_STORE_CLOSED', 'database is closed', { dependency: 'database' });
     }
     return this.#connection;
   }
@@ -73,7 +75,8 @@ class NodeSqliteDriver implements Driver {
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     // IMMEDIATE takes the write lock up front, so another process (a CLI migration) makes us
-    // wait busy_timeout instead of failing mid-transaction. SQLite is always serializable.
+    // wait (see NodeSqliteConnection) instead of failing mid-transaction. SQLite is always
+    // serializable.
     const begin = settings.accessMode === 'read only' ? 'begin' : 'begin immediate';
     await connection.executeQuery(CompiledQuery.raw(begin));
   }

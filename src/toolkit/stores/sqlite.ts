@@ -9,8 +9,14 @@ import { assertPositiveInteger } from './validate.ts';
 export interface SqliteOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   filename: string;
-  /** How long SQLite waits on another process's lock, and we on our own connection (default 5000 ms). */
+  /**
+   * How long a statement waits for another process's write lock before failing with
+   * SQLITE_BUSY (default 5000 ms). The wait does not block the event loop. A server wants it
+   * short (an answer of 503 soon beats a long wait).
+   */
   busyTimeoutMs?: number;
+  /** How long a query waits for this process's one connection (default 5000 ms). */
+  queueTimeoutMs?: number;
   /** Prepared statements kept for reuse (default 200). */
   statementCacheSize?: number;
 }
@@ -21,8 +27,9 @@ export interface SqliteOptions {
 const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
 
 export function openSqlite<DB>(options: SqliteOptions): Database<DB> {
-  const { filename, busyTimeoutMs = 5000, statementCacheSize = 200 } = options;
+  const { filename, busyTimeoutMs = 5000, queueTimeoutMs = 5000, statementCacheSize = 200 } = options;
   assertPositiveInteger(busyTimeoutMs, 'busyTimeoutMs'); // also keeps the pragma text a plain integer
+  assertPositiveInteger(queueTimeoutMs, 'queueTimeoutMs');
   assertPositiveInteger(statementCacheSize, 'statementCacheSize');
   if (filename !== ':memory:') {
     // The database holds password hashes and tokens: only this user may read it. Mode applies
@@ -33,20 +40,22 @@ export function openSqlite<DB>(options: SqliteOptions): Database<DB> {
   const database = new DatabaseSync(filename);
   try {
     // WAL: readers do not block the writer. NORMAL is durable in WAL mode except on power
-    // loss, where the last commits may roll back (never corrupt). busy_timeout makes a second
-    // process (CLI) wait instead of failing at once.
+    // loss, where the last commits may roll back (never corrupt). Opening may wait for
+    // another process (busy_timeout sleeps on this thread, which is fine at boot); after
+    // that SQLite answers SQLITE_BUSY at once and the connection waits without blocking.
     database.exec(`
+      pragma busy_timeout = ${busyTimeoutMs};
       pragma journal_mode = wal;
       pragma synchronous = normal;
       pragma foreign_keys = on;
-      pragma busy_timeout = ${busyTimeoutMs};
+      pragma busy_timeout = 0;
     `);
   } catch (error) {
     database.close();
     throw error;
   }
   const db = new Kysely<DB>({
-    dialect: new NodeSqliteDialect({ database, lockTimeoutMs: busyTimeoutMs, statementCacheSize }),
+    dialect: new NodeSqliteDialect({ database, lockTimeoutMs: queueTimeoutMs, busyTimeoutMs, statementCacheSize }),
   });
   return {
     db,
