@@ -6,6 +6,7 @@ import { catalog } from './0100_catalog.ts';
 import { money } from './0101_money.ts';
 import { files } from './0102_files.ts';
 import { webhooks } from './0103_webhooks.ts';
+import { idempotencyClaims } from './0104_idempotency_claims.ts';
 
 export const migrations: Record<string, Migration> = {
   ...identityMigrations,
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0101_money': money,
   '0102_files': files,
   '0103_webhooks': webhooks,
+  '0104_idempotency_claims': idempotencyClaims,
 };

@@ -51,7 +51,8 @@ export class QuotaExceeded extends HttpProblem {
 
 export function createTransfers(db: Kysely<MoneyTables>, quota: TransferQuota, now: () => number = Date.now) {
   return {
-    async transfer(input: TransferRequest): Promise<TransferView> {
+    /** `inTransaction` runs last, inside the transaction (the idempotency key records its answer there). */
+    async transfer(input: TransferRequest, inTransaction?: (trx: Kysely<MoneyTables>, view: TransferView) => Promise<void>): Promise<TransferView> {
       return db.transaction().execute(async (trx) => {
         const t = now();
         const from = await trx.selectFrom('accounts').select('id').where('owner_id', '=', input.initiatorId).executeTakeFirst();
@@ -89,6 +90,7 @@ export function createTransfers(db: Kysely<MoneyTables>, quota: TransferQuota, n
         const view = { id, fromAccountId: from.id, toAccountId: input.toAccountId, amount: input.amount, currency: CURRENCY, reference: input.reference, createdAt: new Date(t).toISOString() };
         // Outbox: the initiator's webhooks hear of the transfer in the same transaction.
         await enqueueEvent(trx, input.initiatorId, 'transfer.completed', view, t);
+        await inTransaction?.(trx, view);
         return view;
       });
     },

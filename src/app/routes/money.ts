@@ -69,9 +69,11 @@ export function moneyRoutes(app: RampartServer, database: Database<unknown>, ide
     handler: async (request, reply) => {
       const userId = request.principal!.id;
       await accounts.ensure(userId);
-      const result = await idempotency.run(userId, request.headers['idempotency-key'], request.body, async () => {
+      const result = await idempotency.run(userId, request.headers['idempotency-key'], request.body, async (record) => {
         try {
-          const transfer = await transfers.transfer({ initiatorId: userId, toAccountId: request.body.toAccountId, amount: request.body.amount, reference: request.body.reference ?? '' });
+          const input = { initiatorId: userId, toAccountId: request.body.toAccountId, amount: request.body.amount, reference: request.body.reference ?? '' };
+          // The answer is recorded in the transfer's own transaction: both commit, or neither.
+          const transfer = await transfers.transfer(input, (trx, view) => record(trx, { status: 201, body: view, kind: 'json' }));
           return { status: 201, body: transfer, kind: 'json' };
         } catch (error) {
           if (error instanceof QuotaExceeded) await identity.events.record({ type: 'quota_exceeded', ...actor(request), detail: { quota: `transfers-daily-${error.quota}` } });
