@@ -8,17 +8,9 @@ import assert from 'node:assert/strict';
 import { DEPENDENCY_UNAVAILABLE } from '../../src/toolkit/index.ts';
 import { bearer, login, passwordLogin, startReferenceService, STRONG_PASSWORD, type RunningService } from '../helpers/app.ts';
 import { request } from '../helpers/http.ts';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/private-services.ts';
+import { eventually, startPrivateRedis, type PrivateRedis } from '../helpers/private-services.ts';
 
 const OPERATOR = { id: null, clientIp: null };
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('the reference service while Redis is down', () => {
   let redis: PrivateRedis | undefined;
@@ -82,7 +74,7 @@ describe('the reference service while Redis is down', () => {
     assert.equal((await request(refusing!.url, '/healthz')).status, 200);
 
     await redis!.start();
-    await until(async () => (await request(url, '/v1/accounts/me', { headers: bearer(token) })).status === 200, 'the token works again');
+    await eventually(async () => (await request(url, '/v1/accounts/me', { headers: bearer(token) })).status === 200, 'the token works again');
     assert.equal((await request(url, '/readyz')).status, 200);
     assert.equal((await passwordLogin(url, 'alice', STRONG_PASSWORD)).status, 200);
     assert.equal((await request(refusing!.url, '/v1/products')).status, 200);

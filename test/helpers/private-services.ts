@@ -45,6 +45,15 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   }
 }
 
+/** Polls until `check` holds — a dependency is back, a line was logged — and fails after 30 s, never hangs. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`never happened within 30 s: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export interface PrivateRedis {
   url: string;
   /** Kills the server (SIGKILL: an outage, not a polite shutdown). */

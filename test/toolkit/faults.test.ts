@@ -26,7 +26,7 @@ import {
 } from '../../src/toolkit/index.ts';
 import type { LogCapture } from '../helpers/http.ts';
 import { request } from '../helpers/http.ts';
-import { startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../helpers/private-services.ts';
+import { eventually, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from '../helpers/private-services.ts';
 import { Ok, startServer, type TestServer } from '../helpers/server.ts';
 import { waitForOutput } from '../helpers/cli.ts';
 
@@ -53,14 +53,6 @@ async function recovers(url: string, path: string, method = 'GET'): Promise<void
 
 const linesMatching = (logs: LogCapture, pattern: RegExp): Record<string, unknown>[] =>
   logs.entries().filter((entry) => typeof entry.msg === 'string' && pattern.test(entry.msg));
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`never: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('Redis unreachable', () => {
   let redis: PrivateRedis | undefined;
