@@ -1,6 +1,10 @@
 // CORS: which origins may read answers. Proven by sending an Origin and reading back
-// Access-Control-Allow-Origin: an arbitrary origin echoed, `null` accepted, or a look-alike of
-// an allowed origin accepted (the signature of a prefix/suffix/unescaped-dot regex bug).
+// Access-Control-Allow-Origin: an arbitrary origin echoed with credentials, `null` accepted, a
+// look-alike of an allowed origin accepted (the signature of a prefix/suffix/unescaped-dot regex
+// bug), or the plain-http twin of an allowed https origin. Some frameworks answer CORS only on a
+// preflight or only to a request that carries a cookie: each origin is tried in those forms too.
+// An arbitrary origin echoed without credentials is a note, not a finding: nothing a user is
+// signed in to can be read that way.
 import { isIP } from 'node:net';
 import type { Check, CheckContext } from '../check.ts';
 import { Grouped } from '../check.ts';
@@ -10,23 +14,46 @@ import { usable } from '../http/client.ts';
 import { exchange } from '../lib/evidence.ts';
 
 const MAX_ROUTES = 20;
+/** Routes where each origin is also tried as a preflight and with a cookie (CORS is usually set once for all). */
+const MAX_VARIANT_ROUTES = 3;
 const CORS_HEADERS = ['access-control-allow-origin', 'access-control-allow-credentials'];
-const MAX_CANDIDATES = 3;
+const MAX_CANDIDATES = 4;
 
 interface Verdict {
   allowed: boolean;
   credentials: boolean;
   result: HttpResult;
+  /** How the origin was sent: `a GET`, `a GET with a cookie`, `a preflight (OPTIONS)`. */
+  how: string;
 }
 
-function verdict(result: HttpResult, origin: string): Verdict {
-  if (!usable(result)) return { allowed: false, credentials: false, result };
+function verdict(result: HttpResult, origin: string, how: string): Verdict {
+  if (!usable(result)) return { allowed: false, credentials: false, result, how };
   const headers = result.response.headers;
   return {
     allowed: (headers['access-control-allow-origin'] ?? '').trim() === origin,
     credentials: (headers['access-control-allow-credentials'] ?? '').trim().toLowerCase() === 'true',
     result,
+    how,
   };
+}
+
+/** The `http://` twin of an allowed `https://` origin: plain HTTP, so anyone on the network can serve it. */
+export function downgraded(origin: string): string | undefined {
+  return origin.startsWith('https://') ? `http://${origin.slice('https://'.length)}` : undefined;
+}
+
+/** Origins (scheme, host, port) written in a text: the spec's description, links in answers. */
+export function mentionedOrigins(text: string): string[] {
+  const out = new Set<string>();
+  for (const match of text.matchAll(/\bhttps?:\/\/[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::\d+)?/gi)) {
+    try {
+      out.add(new URL(match[0]).origin);
+    } catch {
+      // not a URL
+    }
+  }
+  return [...out];
 }
 
 export interface Lookalike {
@@ -74,6 +101,8 @@ export function lookalikes(origin: string, token: string): Lookalike[] {
 
 function candidateOrigins(ctx: CheckContext): string[] {
   const out = new Set<string>([ctx.target.origin]);
+  // Origins the target names (a front end in the spec's description, a server list): it may allow them.
+  for (const origin of mentionedOrigins(JSON.stringify(ctx.spec?.document.info ?? {}))) out.add(origin);
   for (const server of ctx.spec?.servers ?? []) {
     if (/^https?:\/\//i.test(server) && !server.includes('{')) {
       try {
@@ -90,12 +119,31 @@ function candidateOrigins(ctx: CheckContext): string[] {
   return [...out].slice(0, MAX_CANDIDATES);
 }
 
+/**
+ * The origin in a plain GET, then (on the first routes) a GET carrying a cookie and a preflight:
+ * the first form the target allows the origin in, else the plain GET's refusal.
+ */
+async function tryOrigin(ctx: CheckContext, url: URL, origin: string, purpose: string, variants: boolean): Promise<Verdict> {
+  const plain = verdict(await ctx.send({ method: 'GET', url, headers: { origin }, purpose }), origin, 'a GET');
+  if (plain.allowed || !variants) return plain;
+  const cookie = verdict(await ctx.send({ method: 'GET', url, headers: { origin, cookie: `rampart_probe=${ctx.token}` }, purpose: `${purpose}, with a cookie` }), origin, 'a GET with a cookie');
+  if (cookie.allowed) return cookie;
+  const preflight = await ctx.send({
+    method: 'OPTIONS',
+    url,
+    headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    purpose: `${purpose}, preflight`,
+  });
+  const answer = verdict(preflight, origin, 'a preflight (OPTIONS)');
+  return answer.allowed ? answer : plain;
+}
+
 export const corsCheck: Check = {
   id: 'cors',
   title: 'Cross-origin resource sharing',
   owasp: 'API8:2023',
   cwe: 942,
-  summary: 'Arbitrary or null origins allowed, look-alikes of allowed origins accepted, with or without credentials.',
+  summary: 'Arbitrary origins allowed with credentials, null origins, look-alikes or plain-http twins of allowed origins accepted; in simple requests, cookie-bearing ones and preflights.',
   needs: [],
   rules: [
     {
@@ -105,14 +153,6 @@ export const corsCheck: Check = {
       owasp: 'API8:2023',
       cwe: 942,
       fix: 'Allow only an exact list of trusted origins (compare the whole string, never echo the request\'s Origin); keep credentials off for anything else.',
-    },
-    {
-      id: 'cors.any-origin',
-      title: 'Any origin is echoed in Access-Control-Allow-Origin',
-      severity: 'low',
-      owasp: 'API8:2023',
-      cwe: 942,
-      fix: 'Allow only an exact list of trusted origins; never echo the request\'s Origin.',
     },
     {
       id: 'cors.null-origin-credentials',
@@ -146,6 +186,14 @@ export const corsCheck: Check = {
       cwe: 942,
       fix: 'Compare origins by exact string equality against a list; if patterns are unavoidable, anchor both ends and escape dots.',
     },
+    {
+      id: 'cors.insecure-origin-credentials',
+      title: 'The plain-http twin of an allowed origin may read answers with credentials',
+      severity: 'high',
+      owasp: 'API8:2023',
+      cwe: 942,
+      fix: 'Allow only `https://` origins, compared as whole strings (a pattern like `https?://` also trusts the plain-http page, which anyone on the network path can forge).',
+    },
   ],
   async run(ctx: CheckContext): Promise<void> {
     const grouped = new Grouped(ctx);
@@ -156,38 +204,62 @@ export const corsCheck: Check = {
       routes.set(observation.route, { url: observation.url, location: { method: 'GET', route: observation.route } });
     }
     const candidates = candidateOrigins(ctx);
-    const probe = (url: URL, origin: string, purpose: string): Promise<Verdict> =>
-      ctx.send({ method: 'GET', url, headers: { origin }, purpose }).then((result) => verdict(result, origin));
-
+    const reflectedWithout: string[] = [];
+    let index = 0;
     for (const { url, location } of routes.values()) {
+      const variants = index++ < MAX_VARIANT_ROUTES;
+      const probe = (origin: string, purpose: string): Promise<Verdict> => tryOrigin(ctx, url, origin, purpose, variants);
       const evil = `https://${ctx.token}.rampart-probe.example`;
-      const any = await probe(url, evil, 'arbitrary origin');
-      if (any.allowed) {
-        grouped.add(any.credentials ? 'cors.any-origin-credentials' : 'cors.any-origin', location, () => ({
-          summary: `An origin the target cannot know (${evil}) was echoed in Access-Control-Allow-Origin${any.credentials ? ' with Access-Control-Allow-Credentials: true: any site can read this route as the signed-in user' : ''}.`,
-          exchanges: [exchange('request from an unknown origin', any.result, undefined, CORS_HEADERS)],
+      const any = await probe(evil, 'arbitrary origin');
+      if (any.allowed && any.credentials) {
+        grouped.add('cors.any-origin-credentials', location, () => ({
+          summary: `An origin the target cannot know (${evil}), sent in ${any.how}, was echoed in Access-Control-Allow-Origin with Access-Control-Allow-Credentials: true: any site can read this route as the signed-in user.`,
+          exchanges: [exchange(`${any.how} from an unknown origin`, any.result, undefined, CORS_HEADERS)],
         }));
         continue;
       }
-      const nul = await probe(url, 'null', 'null origin');
+      if (any.allowed) {
+        // Without credentials a browser sends no cookie: only what anyone may fetch is readable.
+        reflectedWithout.push(location.route);
+        continue;
+      }
+      const nul = await probe('null', 'null origin');
       if (nul.allowed) {
         grouped.add(nul.credentials ? 'cors.null-origin-credentials' : 'cors.null-origin', location, () => ({
-          summary: `Origin \`null\` was accepted${nul.credentials ? ' with credentials' : ''}: a sandboxed iframe on any site sends it.`,
-          exchanges: [exchange('request from the null origin', nul.result, undefined, CORS_HEADERS)],
+          summary: `Origin \`null\`, sent in ${nul.how}, was accepted${nul.credentials ? ' with credentials' : ''}: a sandboxed iframe on any site sends it.`,
+          exchanges: [exchange(`${nul.how} from the null origin`, nul.result, undefined, CORS_HEADERS)],
         }));
       }
       for (const candidate of candidates) {
-        const trusted = await probe(url, candidate, 'trusted origin candidate');
+        const trusted = await probe(candidate, 'trusted origin candidate');
         if (!trusted.allowed) continue;
+        let loose = false;
         for (const lookalike of lookalikes(candidate, ctx.token)) {
-          const fake = await probe(url, lookalike.origin, `${lookalike.kind} look-alike origin`);
+          const fake = await probe(lookalike.origin, `${lookalike.kind} look-alike origin`);
           if (!fake.allowed) continue;
+          loose = true;
           grouped.add(fake.credentials ? 'cors.lookalike-origin-credentials' : 'cors.lookalike-origin', location, () => ({
-            summary: `${candidate} is allowed, and so is ${lookalike.origin}, which an attacker can register: the allowlist uses ${lookalike.bug}.`,
+            summary: `${candidate} is allowed, and so is ${lookalike.origin} (sent in ${fake.how}), which an attacker can register: the allowlist uses ${lookalike.bug}.`,
             exchanges: [exchange('the allowed origin', trusted.result, undefined, CORS_HEADERS), exchange(`${lookalike.kind} look-alike`, fake.result, undefined, CORS_HEADERS)],
           }));
         }
+        // A pattern already shown to let look-alikes in is the one bug; its http:// twin is not another.
+        const plain = downgraded(candidate);
+        if (loose || plain === undefined || ctx.target.origin === plain) continue;
+        const insecure = await probe(plain, 'plain-http twin of an allowed origin');
+        if (!insecure.allowed) continue;
+        if (!insecure.credentials) {
+          ctx.note(`${location.route}: ${plain}, the plain-http twin of the allowed ${candidate}, is accepted too (without credentials)`);
+          continue;
+        }
+        grouped.add('cors.insecure-origin-credentials', location, () => ({
+          summary: `${candidate} is allowed, and so is ${plain} (sent in ${insecure.how}) with credentials: a page served over plain HTTP, which anyone on the network path can forge, reads this route as the signed-in user.`,
+          exchanges: [exchange('the allowed origin', trusted.result, undefined, CORS_HEADERS), exchange('its plain-http twin', insecure.result, undefined, CORS_HEADERS)],
+        }));
       }
+    }
+    if (reflectedWithout.length > 0) {
+      ctx.note(`any origin is echoed without credentials on ${reflectedWithout.length} route(s) (e.g. ${reflectedWithout[0]!}): not a finding, a browser sends no cookie with such reads; make sure nothing there depends on the caller's network`);
     }
     grouped.flush();
   },
