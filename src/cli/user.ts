@@ -1,10 +1,22 @@
 // `rampart user add|disable|enable`: operator account management. Passwords are read from
 // standard input, never from the command line.
 import { Command } from 'commander';
-import { HttpProblem } from '../toolkit/index.ts';
+import { describeUsernameConflicts, HttpProblem, type Identity } from '../toolkit/index.ts';
 import { readStdinSecret, withIdentity } from './context.ts';
 
 const OPERATOR = { id: null, clientIp: null };
+
+/** withIdentity, with a refusal (an HttpProblem: bad name, weak password…) printed as its detail. */
+function asOperator(work: (identity: Identity) => Promise<void>): Promise<void> {
+  return withIdentity(async (identity) => {
+    try {
+      await work(identity);
+    } catch (error) {
+      if (error instanceof HttpProblem) throw new Error(error.detail, { cause: error });
+      throw error;
+    }
+  });
+}
 
 export function userCommand(): Command {
   const user = new Command('user').description('manage user accounts');
@@ -15,14 +27,27 @@ export function userCommand(): Command {
     .option('--email <email>', 'the user\'s email address')
     .action(async (username: string, options: { role: string; email?: string }) => {
       const password = await readStdinSecret();
+      await asOperator(async (identity) => {
+        const created = await identity.createUser({ username, password, role: options.role, email: options.email ?? null }, OPERATOR);
+        console.log(`user ${created.username} created (id ${created.id}, role ${created.role})`);
+      });
+    });
+  user
+    .command('rename <id> <new-name>')
+    .description('give an account a new name (resolves a user-name conflict; the account keeps its id, password and data)')
+    .action(async (id: string, newName: string) => {
+      await asOperator(async (identity) => {
+        const renamed = await identity.renameUser(id, newName, OPERATOR);
+        if (renamed === undefined) throw new Error(`no user with id ${id}`);
+        console.log(`user ${id} renamed from ${JSON.stringify(renamed.from)} to ${renamed.to}`);
+      });
+    });
+  user
+    .command('conflicts')
+    .description('list accounts whose stored names collide under the canonical user-name form')
+    .action(async () => {
       await withIdentity(async (identity) => {
-        try {
-          const created = await identity.createUser({ username, password, role: options.role, email: options.email ?? null }, OPERATOR);
-          console.log(`user ${created.username} created (id ${created.id}, role ${created.role})`);
-        } catch (error) {
-          if (error instanceof HttpProblem) throw new Error(error.detail, { cause: error });
-          throw error;
-        }
+        console.log(describeUsernameConflicts(await identity.usernameConflicts()));
       });
     });
   for (const [name, disabled] of [['disable', true], ['enable', false]] as const) {

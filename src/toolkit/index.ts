@@ -51,6 +51,9 @@ export type { ApiKeys, ApiKeySummary, CreatedApiKey, NewApiKey, ApiKeyServiceOpt
 export { DEFAULT_ROLES, scopesOf, grantScopes, isRole } from './auth/roles.ts';
 export type { Roles } from './auth/roles.ts';
 export { toPublicUser, normalizeUsername } from './auth/users.ts';
+export { canonicalUsername, validUsername, USERNAME_PATTERN } from './auth/username.ts';
+export { listUsernameConflicts, describeUsernameConflicts } from './auth/username-conflicts.ts';
+export type { UsernameConflict } from './auth/username-conflicts.ts';
 export type { PublicUser } from './auth/users.ts';
 export { openFieldKeyring, FieldDecryptError } from './crypto/field-keyring.ts';
 export { SecretMismatchError } from './crypto/secret-mismatch.ts';

@@ -172,6 +172,28 @@ describe('Security: account enumeration and brute force', () => {
     }
   });
 
+  test('user-name variants neither get fresh tries nor walk around a lock (token endpoint and session login)', async () => {
+    const locked = await startReferenceService({ RAMPART_LOGIN_ACCOUNT_LIMIT: '3', RAMPART_LOGIN_WINDOW_S: '600' });
+    try {
+      await locked.identity.createUser({ username: 'gwen', password: STRONG_PASSWORD, role: 'user' }, OPERATOR);
+      // Failures under three spellings of one account count together: the third locks it.
+      const statuses = [];
+      for (const spelling of ['gwen', 'GWEN', 'ｇｗｅｎ']) statuses.push((await passwordLogin(locked.url, spelling, 'bad-guess-1234567')).status);
+      assert.deepEqual(statuses, [400, 400, 400]);
+      for (const spelling of ['gwen', 'Gwen', 'ＧＷＥＮ']) assert.equal((await passwordLogin(locked.url, spelling, STRONG_PASSWORD)).status, 429, spelling);
+      // Spellings with spaces or invisible characters are no user name at all: they reach no account.
+      for (const spelling of ['gwen ', ' gwen', '\tgwen', 'gw\u200Ben']) {
+        assert.equal((await passwordLogin(locked.url, spelling, STRONG_PASSWORD)).status, 400, JSON.stringify(spelling));
+        const session = await request(locked.url, '/v1/auth/session', { method: 'POST', headers: { 'content-type': 'application/json', origin: locked.url }, body: JSON.stringify({ username: spelling, password: STRONG_PASSWORD }) });
+        assert.equal(session.status, 401, JSON.stringify(spelling));
+      }
+      const events = await locked.identity.events.list({ type: 'login_throttled' });
+      assert.ok(events.length >= 3 && events.every((e) => e.detail.username === 'gwen'), 'events name the account in its canonical form');
+    } finally {
+      await locked.close();
+    }
+  });
+
   test('100 addresses through a trusted proxy against one account are stopped; while limited every answer is the same', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 100; i++) statuses.push((await passwordLogin(service.url, 'dave', `guess-number-${i}-xyz`, {}, { 'x-forwarded-for': `198.18.${i}.1` })).status);

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.ts';
-import { openDatabase } from '../../src/toolkit/index.ts';
+import { randomUUID } from 'node:crypto';
+import { migrations } from '../../src/app/migrations/index.ts';
+import { openDatabase, runMigrations } from '../../src/toolkit/index.ts';
 import { sql } from 'kysely';
 import { closeAll } from '../helpers/close-all.ts';
 
@@ -78,6 +80,49 @@ describe('rampart user and keys', () => {
     assert.equal(keys.length, before.length + 1);
     assert.equal(keys.filter((k) => k.retired_at === null).length, 1);
     assert.match(result.stdout, new RegExp(`new signing key ${keys[keys.length - 1]!.kid} \\(EdDSA\\)`));
+  });
+});
+
+describe('rampart migrate: user names that collide under the canonical form', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  const ids = { bob: randomUUID(), Bob: randomUUID(), Carol: randomUUID() };
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rampart-names-'));
+    env = { NODE_ENV: 'development', RAMPART_DATA_DIR: dir };
+    // A database from before migration 0005, holding names older code or other writers could leave.
+    const database = openDatabase<unknown>({ dataDir: dir });
+    try {
+      const earlier = Object.fromEntries(Object.entries(migrations).filter(([name]) => name !== '0005_canonical_usernames'));
+      await runMigrations(database, earlier);
+      const t = Date.now();
+      for (const [name, id] of Object.entries(ids)) {
+        await sql`insert into users (id, username, password_hash, role, disabled, token_version, created_at, updated_at) values (${id}, ${name}, 'x', 'user', 0, 0, ${t}, ${t})`.execute(database.db);
+      }
+    } finally {
+      await database.close();
+    }
+  });
+  after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
+
+  test('migrate reports the collision and how to resolve it; rename resolves it', () => {
+    const migrate = runCli(['migrate'], env);
+    assert.equal(migrate.status, 0, migrate.stderr);
+    assert.match(migrate.stdout, /migrations applied: .*0005_canonical_usernames/);
+    assert.match(migrate.stdout, /1 account\(s\) cannot log in by name until renamed/);
+    assert.ok(migrate.stdout.includes(`${ids.Bob}  "Bob" collides with another account as "bob"`), migrate.stdout);
+    assert.match(migrate.stdout, /rampart user rename <id> <new-name>/);
+    assert.ok(!migrate.stdout.includes(ids.Carol), 'the only Carol was simply made canonical');
+    const taken = runCli(['user', 'rename', ids.Bob, 'BOB'], env);
+    assert.equal(taken.status, 1);
+    assert.match(taken.stderr, /already registered/);
+    assert.match(taken.stderr, /1 account\(s\) cannot log in by name until renamed; run `rampart user conflicts`/, 'the identity warns when it opens');
+    const renamed = runCli(['user', 'rename', ids.Bob, 'Bob.Smith'], env);
+    assert.equal(renamed.status, 0, renamed.stderr);
+    assert.match(renamed.stdout, new RegExp(`user ${ids.Bob} renamed from "Bob" to bob\\.smith`));
+    const left = runCli(['user', 'conflicts'], env);
+    assert.equal(left.status, 0, left.stderr);
+    assert.match(left.stdout, /every account has its canonical name/);
   });
 });
 

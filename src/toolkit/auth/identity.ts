@@ -18,6 +18,7 @@ import { DEFAULT_ROLES, grantScopes, isRole, scopesOf as scopesIn, type Roles } 
 import type { IdentityTables, UsersTable } from './schema.ts';
 import { createLoginThrottle, type LoginThrottle, type ThrottleRule } from './throttle.ts';
 import { createUsers, type NewUser, type Users } from './users.ts';
+import { listUsernameConflicts, type UsernameConflict } from './username-conflicts.ts';
 import { createSessions, type Session, type Sessions } from './sessions/index.ts';
 import { createBearerAuthenticator, createSessionAuthenticator } from './authenticators.ts';
 import { createPasswordLogin } from './password-login.ts';
@@ -87,6 +88,10 @@ export interface Identity {
   setDisabled(userId: string, disabled: boolean, actor: { id: string | null; clientIp: string | null }): Promise<boolean>;
   /** Changes a user's role; effective at once for tokens, sessions and keys (scopes are re-derived per request). */
   setRole(userId: string, role: string, actor: { id: string | null; clientIp: string | null }): Promise<UsersTable | undefined>;
+  /** Accounts that cannot log in by name until renamed (migration 0005; see username-conflicts.ts). */
+  usernameConflicts(): Promise<UsernameConflict[]>;
+  /** Renames an account (operators: resolving a user-name conflict); false when there is no such account. */
+  renameUser(userId: string, newName: string, actor: { id: string | null; clientIp: string | null }): Promise<{ from: string; to: string } | undefined>;
   roles: Roles;
 }
 
@@ -117,6 +122,10 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
   const apiKeys = createApiKeys({ db, rootSecret: options.rootSecret, events, logger: options.logger, roles, now });
   const apiKeyAuthenticator = createApiKeyAuthenticator(apiKeys, { otherChallenges: ['Bearer'] });
   const sessions = createSessions({ store: options.store, idleTtlMs: options.sessions.idleTtlSeconds * 1000, absoluteTtlMs: options.sessions.absoluteTtlSeconds * 1000, now });
+  const conflicts = await listUsernameConflicts(db);
+  if (conflicts.length > 0) {
+    options.logger.warn({ accounts: conflicts.map((c) => c.userId) }, `${conflicts.length} account(s) cannot log in by name until renamed; run \`rampart user conflicts\``);
+  }
   // Build zxcvbn's dictionaries now (~130 ms) rather than inside the first registration.
   checkPasswordPolicy('warm up the password policy dictionaries', { username: 'warm-up' });
 
@@ -258,6 +267,14 @@ export async function createIdentity(options: IdentityOptions): Promise<Identity
       apiKeys.forgetUser(userId);
       await events.record({ type: 'role_changed', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { userId, from: before.role, to: role } });
       return { ...before, role };
+    },
+
+    usernameConflicts: () => listUsernameConflicts(db),
+
+    async renameUser(userId, newName, actor) {
+      const renamed = await users.rename(userId, newName);
+      if (renamed !== undefined) await events.record({ type: 'admin_action', principalId: actor.id ?? userId, clientIp: actor.clientIp, detail: { action: 'rename_user', userId, ...renamed } });
+      return renamed;
     },
 
     async setDisabled(userId, disabled, actor) {

@@ -7,12 +7,15 @@ import { BAD_CREDENTIALS } from './oauth-error.ts';
 import type { PasswordHasher } from './passwords/index.ts';
 import type { UsersTable } from './schema.ts';
 import type { LoginThrottle } from './throttle.ts';
-import { normalizeUsername, USERNAME_PATTERN, type Users } from './users.ts';
+import type { Users } from './users.ts';
+import { validUsername } from './username.ts';
 
-/** Only names that could be usernames are recorded: people type passwords into the wrong field. */
+/**
+ * The canonical name, as the throttle and the lookup see it. Only names that could be
+ * usernames are recorded: people type passwords into the wrong field.
+ */
 function attempted(username: string): string {
-  const normal = normalizeUsername(username);
-  return USERNAME_PATTERN.test(normal) ? normal : '(not a username)';
+  return validUsername(username) ?? '(not a username)';
 }
 
 export function createPasswordLogin(deps: { users: Users; hasher: PasswordHasher; throttle: LoginThrottle; events: SecurityEvents }) {

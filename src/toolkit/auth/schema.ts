@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import type { DataKeysTable } from '../crypto/field-keyring.ts';
+import { canonicalizeUsernames } from './username-conflicts.ts';
 
 export interface UsersTable {
   id: string;
@@ -78,6 +79,15 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** Accounts whose stored name migration 0005 could not make canonical (see username-conflicts.ts). */
+export interface UsernameConflictsTable {
+  user_id: string;
+  username: string;
+  canonical: string;
+  /** 'collision' | 'not-allowed' */
+  reason: string;
+}
+
 export interface IdentityTables {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
@@ -85,6 +95,7 @@ export interface IdentityTables {
   security_events: SecurityEventsTable;
   api_keys: ApiKeysTable;
   rampart_data_keys: DataKeysTable;
+  username_conflicts: UsernameConflictsTable;
 }
 
 export const identityMigrations: Record<string, Migration> = {
@@ -176,6 +187,21 @@ export const identityMigrations: Record<string, Migration> = {
   '0004_token_version': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('users').addColumn('token_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
+  // One canonical user name (RFC 8265 UsernameCaseMapped, username.ts) for lookup, throttle and
+  // events. Stored names not in that form are rewritten when that is unambiguous; accounts that
+  // collide are recorded for an operator (`rampart migrate` prints them, `rampart user rename`).
+  '0005_canonical_usernames': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('username_conflicts')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('username', 'text', (c) => c.notNull())
+        .addColumn('canonical', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .execute();
+      await canonicalizeUsernames(db);
     },
   },
 };

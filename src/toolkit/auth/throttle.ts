@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { HttpProblem } from '../errors/problem.ts';
 import { clientKey } from '../limits/rate-limit.ts';
 import type { KeyValueStore } from '../stores/index.ts';
+import { canonicalUsername } from './username.ts';
 
 export interface ThrottleRule {
   limit: number;
@@ -69,9 +70,12 @@ const tooManyAttempts = (retryAfterSeconds: number): HttpProblem =>
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
-/** NFKC + lowercase (and NFKC again, since lowercasing can denormalize), hashed: bounded and Redis-safe. */
+/**
+ * The canonical user name (the very form the account lookup uses, see username.ts), hashed:
+ * bounded and Redis-safe. Every spelling that reaches an account counts against that account.
+ */
 export function accountKey(username: string): string {
-  return 'login:acct:' + sha256(username.normalize('NFKC').toLowerCase().normalize('NFKC'));
+  return 'login:acct:' + sha256(canonicalUsername(username));
 }
 
 /** IPv6 counts per /64 (one subscriber's block), as the rate limiter does; anything not an IP is hashed. */

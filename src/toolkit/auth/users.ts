@@ -10,6 +10,7 @@ import { HttpProblem } from '../errors/problem.ts';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords/index.ts';
 import { DEFAULT_ROLES, isRole, type Roles } from './roles.ts';
 import type { IdentityTables, UsersTable } from './schema.ts';
+import { canonicalUsername, validUsername } from './username.ts';
 
 export interface PublicUser {
   id: string;
@@ -19,12 +20,8 @@ export interface PublicUser {
   createdAt: string;
 }
 
-export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{2,63}$/;
-
-/** The one form a username is stored and compared in. */
-export function normalizeUsername(username: string): string {
-  return username.normalize('NFKC').trim().toLowerCase();
-}
+/** The one form a username is stored and compared in (RFC 8265 UsernameCaseMapped; see username.ts). */
+export const normalizeUsername = canonicalUsername;
 
 /** The one form an email is stored, indexed and compared in. */
 export function normalizeEmail(email: string): string {
@@ -38,6 +35,9 @@ export const identityEncryptedColumns: readonly EncryptedColumn[] = [USER_EMAIL_
 const emailContext = (rowId: string): FieldContext => ({ table: USER_EMAIL_COLUMN.table, column: USER_EMAIL_COLUMN.column, rowId });
 /** A lookup that matches more accounts than this by one email is refused, not scanned. */
 const MAX_EMAIL_MATCHES = 5;
+
+const INVALID_USERNAME = new HttpProblem(400, { slug: 'invalid-username', title: 'Invalid username', detail: 'A username has 3 to 64 characters: letters a-z, digits, and . _ - (not first).' });
+const USERNAME_TAKEN = new HttpProblem(409, { slug: 'username-taken', title: 'Username taken', detail: 'That username is already registered.' });
 
 export function toPublicUser(row: UsersTable): PublicUser {
   return { id: row.id, username: row.username, email: row.email, role: row.role, createdAt: new Date(row.created_at).toISOString() };
@@ -74,10 +74,8 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
 
   return {
     async create(input: NewUser): Promise<UsersTable> {
-      const username = normalizeUsername(input.username);
-      if (!USERNAME_PATTERN.test(username)) {
-        throw new HttpProblem(400, { slug: 'invalid-username', title: 'Invalid username', detail: 'A username has 3 to 64 characters: letters a-z, digits, and . _ - (not first).' });
-      }
+      const username = validUsername(input.username);
+      if (username === undefined) throw INVALID_USERNAME;
       if (!isRole(input.role, options.roles ?? DEFAULT_ROLES)) throw new HttpProblem(400, { slug: 'invalid-role', title: 'Invalid role', detail: 'The role is not one of the configured roles.' });
       const email = input.email == null ? null : normalizeEmail(input.email);
       const weak = passwordProblem(input.password, username, email);
@@ -87,14 +85,15 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
       const sealed = email === null ? { email: null, email_index: null } : { email: await cipher.encrypt(email, emailContext(id)), email_index: cipher.blindIndex('email', email) };
       const row: UsersTable = { id, username, ...sealed, password_hash: await hasher.hash(input.password), role: input.role, disabled: 0, token_version: 0, created_at: t, updated_at: t };
       const inserted = await db.insertInto('users').values(row).onConflict((c) => c.column('username').doNothing()).executeTakeFirst();
-      if (inserted.numInsertedOrUpdatedRows !== 1n) {
-        throw new HttpProblem(409, { slug: 'username-taken', title: 'Username taken', detail: 'That username is already registered.' });
-      }
+      if (inserted.numInsertedOrUpdatedRows !== 1n) throw USERNAME_TAKEN;
       return { ...row, email };
     },
 
+    /** The account a login name reaches: only through its canonical form, and only when that is an allowed name. */
     async findByUsername(username: string): Promise<UsersTable | undefined> {
-      return openRow(await db.selectFrom('users').selectAll().where('username', '=', normalizeUsername(username)).executeTakeFirst());
+      const canonical = validUsername(username);
+      if (canonical === undefined) return undefined;
+      return openRow(await db.selectFrom('users').selectAll().where('username', '=', canonical).executeTakeFirst());
     },
 
     /** Accounts registered with this email (emails are not unique), through the blind index. */
@@ -139,6 +138,21 @@ export function createUsers(options: { db: Kysely<IdentityTables>; hasher: Passw
         .where('id', '=', id)
         .executeTakeFirst();
       return result.numUpdatedRows === 1n;
+    },
+
+    /** Gives an account a new (canonical) name, e.g. to resolve a conflict from migration 0005. */
+    async rename(id: string, newName: string): Promise<{ from: string; to: string } | undefined> {
+      const to = validUsername(newName);
+      if (to === undefined) throw INVALID_USERNAME;
+      const before = await db.selectFrom('users').select('username').where('id', '=', id).executeTakeFirst();
+      if (before === undefined) return undefined;
+      const holder = await db.selectFrom('users').select('id').where('username', '=', to).executeTakeFirst();
+      if (holder !== undefined && holder.id !== id) throw USERNAME_TAKEN;
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ username: to, updated_at: now() }).where('id', '=', id).execute();
+        await trx.deleteFrom('username_conflicts').where('user_id', '=', id).execute();
+      });
+      return { from: before.username, to };
     },
 
     async setRole(id: string, role: string): Promise<boolean> {
