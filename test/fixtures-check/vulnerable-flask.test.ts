@@ -227,6 +227,12 @@ describe('planted flaws of the Flask fixture, vulnerable vs fixed', () => {
     assert.equal((await call(base('vuln'), 'GET', `/api/lists/abc?__debugger__=yes&cmd=resource&f=debugger.js`, { token: tokens['vuln']['alice']! })).status, 500, 'no debugger behind the page');
     assert.deepEqual([(await call(base('fixed'), 'GET', '/api/lists/abc', { token: tokens['fixed']['alice']! })).status, (await call(base('fixed'), 'GET', `/api/preview/welcome-email?name=${encodeURIComponent('{{')}`)).status], [404, 200]);
   });
+  test('errors.edge-value-crash: Infinity, NaN or a 10,000-digit list id answers 500 every time; the fixed twin 404', async () => {
+    for (const id of ['Infinity', 'NaN', `9${'0'.repeat(9_999)}`]) {
+      for (let i = 0; i < 2; i++) assert.equal((await call(base('vuln'), 'GET', `/api/lists/${id}`, { token: tokens['vuln']['alice']! })).status, 500, id.slice(0, 10));
+      assert.equal((await call(base('fixed'), 'GET', `/api/lists/${id}`, { token: tokens['fixed']['alice']! })).status, 404, id.slice(0, 10));
+    }
+  });
   test('errors.verbose-auth: PyJWT’s exception text on a bad token', async () => {
     const forged = `${tokens['vuln']['alice']!.slice(0, -4)}AAAA`;
     const cases: [string, RegExp][] = [['x.y', /DecodeError: Not enough segments/], [forged, /InvalidSignatureError: Signature verification failed/]];

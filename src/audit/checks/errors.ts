@@ -11,6 +11,7 @@ import { exchange } from '../lib/evidence.ts';
 import { b64url } from '../jwt/token.ts';
 import { findLeaks } from '../lib/signatures.ts';
 import type { Operation } from '../spec/load.ts';
+import { edgeValues } from './edge-values.ts';
 import { LEAK_RULES, reportable, reviewAnswers } from './errors-review.ts';
 
 const MAX_OPERATIONS = 60;
@@ -116,7 +117,7 @@ export const errorsCheck: Check = {
   title: 'Error handling',
   owasp: 'API8:2023',
   cwe: 209,
-  summary: 'Stack traces, SQL text, file paths, debug pages or token-library messages in answers to malformed input and in every other answer the audit got; TRACE enabled.',
+  summary: 'Stack traces, SQL text, file paths, debug pages or token-library messages in answers to malformed input and in every other answer the audit got; numbers like Infinity or 2^63 that crash a route; TRACE enabled.',
   needs: [],
   rules: [
     {
@@ -168,6 +169,14 @@ export const errorsCheck: Check = {
       fix: 'Answer every token problem (missing, malformed, bad signature, expired) with the same generic 401 (e.g. `invalid or expired token`) and log the library\'s exception server-side only.',
     },
     {
+      id: 'errors.edge-value-crash',
+      title: 'An edge number makes the route fail',
+      severity: 'medium',
+      owasp: 'API8:2023',
+      cwe: 1284,
+      fix: 'Validate numbers at the edge: finite, an integer where one is meant, within the range the code can handle (e.g. 1 to 365 days); answer 400 for anything else instead of letting it reach an array size, a cast or a query.',
+    },
+    {
       id: 'errors.trace-enabled',
       title: 'TRACE method echoes requests',
       severity: 'low',
@@ -206,6 +215,7 @@ export const errorsCheck: Check = {
     }
     await trace(ctx, grouped);
     await malformedTokens(ctx);
+    await edgeValues(ctx, grouped);
     grouped.flush();
   },
   review(ctx: CheckContext): Promise<void> {

@@ -1,7 +1,8 @@
 // Inventory (API9): what answers that should not. Documentation, debug and status endpoints at
-// the paths frameworks use for them (judged by content, never by status alone); spec routes
-// that answer without the authentication the spec declares; routes revealed by answers that
-// the spec does not document.
+// the paths frameworks use for them, at the root, under the target's prefix and under every
+// directory of the spec's paths, and among the spec's own routes (judged by content, never by
+// status alone); spec routes that answer without the authentication the spec declares; routes
+// revealed by answers that the spec does not document.
 import type { Check, CheckContext } from '../check.ts';
 import type { HttpResponse, UsableResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
@@ -60,6 +61,11 @@ export const WELL_KNOWN_PATHS = [
   'actuator/metrics',
   'server-status',
 ] as const;
+
+/** Debug and status names tried under each directory of the spec's paths (`/internal/debug/vars`). */
+export const NESTED_PATHS = ['debug', 'debug/vars', 'debug/pprof/', 'env', '.env', 'actuator/env', 'config', 'metrics', 'status', 'info'] as const;
+/** Directories of the spec's paths tried, shortest first. */
+const MAX_DIRECTORIES = 8;
 
 type Exposure = { rule: 'inventory.docs-exposed' | 'inventory.debug-endpoint' | 'inventory.status-details'; why: string; focus?: string | RegExp };
 
@@ -195,6 +201,7 @@ export const inventoryCheck: Check = {
   ],
   async run(ctx: CheckContext): Promise<void> {
     await wellKnown(ctx);
+    surveyed(ctx);
     if (ctx.spec === undefined) {
       ctx.note('no spec: declared authentication and undocumented routes not checked');
       return;
@@ -204,34 +211,62 @@ export const inventoryCheck: Check = {
   },
 };
 
+function reportExposure(ctx: CheckContext, exposure: Exposure, route: string, result: UsableResult): void {
+  ctx.report({
+    rule: exposure.rule,
+    confidence: 'confirmed',
+    location: { method: 'GET', route },
+    evidence: {
+      summary: `GET ${route} answered ${result.response.status} without credentials with ${exposure.why}.`,
+      exchanges: [exchange(`unauthenticated GET ${route}`, exposure.rule === 'inventory.debug-endpoint' ? masked(result) : result, exposure.focus)],
+    },
+  });
+}
+
+/** Directories of the spec's paths below the target (`/internal/debug` for `/internal/debug/vars`), shortest first. */
+function directories(ctx: CheckContext): string[] {
+  const out = new Set<string>();
+  for (const operation of ctx.spec?.operations ?? []) {
+    const segments = operation.path.split('/').filter((s) => s !== '');
+    for (let depth = 1; depth < segments.length; depth++) {
+      if (segments[depth - 1]!.includes('{')) break;
+      out.add(`/${segments.slice(0, depth).join('/')}`);
+    }
+  }
+  return [...out].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b)).slice(0, MAX_DIRECTORIES);
+}
+
 async function wellKnown(ctx: CheckContext): Promise<void> {
-  const bases = new Set([ctx.target.prefix, '']);
   // A server that answers 200 to anything: its catch-all page is not an exposure.
   const missing = new URL(ctx.target.origin);
   missing.pathname = `${ctx.target.prefix}/rampart-${ctx.token}-missing`;
   const control = await ctx.send({ method: 'GET', url: missing, purpose: 'catch-all control' });
   const catchAll = usable(control) && control.response.status === 200 ? control.response.text : undefined;
-  for (const base of bases) {
-    for (const path of WELL_KNOWN_PATHS) {
+  const tries: { base: string; paths: readonly string[] }[] = [...new Set([ctx.target.prefix, ''])].map((base) => ({ base, paths: WELL_KNOWN_PATHS }));
+  for (const directory of directories(ctx)) tries.push({ base: `${ctx.target.prefix}${directory}`, paths: NESTED_PATHS });
+  for (const { base, paths } of tries) {
+    for (const path of paths) {
       const url = new URL(ctx.target.origin);
       url.pathname = `${base}/${path}`;
       if (ctx.spec && documented(ctx.spec, ctx.target, url)) continue;
-      const result = await ctx.send({ method: 'GET', url, purpose: `well-known path /${path}` });
-      if (!usable(result)) continue;
+      const result = await ctx.send({ method: 'GET', url, purpose: `well-known path ${ctx.target.routeOf(url)}` });
+      if (!usable(result) || result.response.status < 200 || result.response.status >= 300) continue;
       const exposure = classify(result.response);
       if (exposure === undefined) continue;
       if (catchAll !== undefined && similarity(catchAll, result.response.text) > 0.9) continue;
-      const route = ctx.target.routeOf(url);
-      ctx.report({
-        rule: exposure.rule,
-        confidence: 'confirmed',
-        location: { method: 'GET', route },
-        evidence: {
-          summary: `GET ${route} answered 200 without credentials with ${exposure.why}.`,
-          exchanges: [exchange(`unauthenticated GET ${route}`, exposure.rule === 'inventory.debug-endpoint' ? masked(result) : result, exposure.focus)],
-        },
-      });
+      reportExposure(ctx, exposure, ctx.target.routeOf(url), result);
     }
+  }
+}
+
+/** The spec's own GET routes, as the survey found them without credentials: a debug dump the spec lists is still one. */
+function surveyed(ctx: CheckContext): void {
+  for (const observation of ctx.survey.observations) {
+    const { status } = observation.result.response;
+    if (observation.source !== 'spec' || status < 200 || status >= 300) continue;
+    const exposure = classify(observation.result.response);
+    if (exposure === undefined || exposure.rule === 'inventory.docs-exposed') continue;
+    reportExposure(ctx, exposure, observation.route, observation.result);
   }
 }
 

@@ -1,8 +1,9 @@
 // Unrestricted resource consumption (API4), each with a bounded probe: a page far larger than
-// the spec's (or a sane) maximum actually returned; an 8 MiB request body handled like a small
+// the spec's maximum (or its default page, or a sane maximum) actually returned, on public
+// listings and, as an identity, on listings that refuse anonymous callers; an 8 MiB request body handled like a small
 // one; an expensive route (password check) answering a burst without ever throttling.
 import type { Check, CheckContext } from '../check.ts';
-import type { HttpResult, UsableResult } from '../http/client.ts';
+import type { HttpRequestSpec, HttpResult, UsableResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
 import { exchange } from '../lib/evidence.ts';
 import { parseJson } from '../lib/links.ts';
@@ -11,8 +12,10 @@ import { isObject } from '../spec/refs.ts';
 import type { Json } from '../spec/refs.ts';
 import { passwordFields, schemaType } from '../spec/synth.ts';
 
-/** Without a declared maximum, a page of more items than this is not sane. */
+/** Without a declared maximum or default, a page of more items than this is not sane. */
 export const SANE_PAGE_MAX = 1000;
+/** With a default page size, a page of more than 5 times it, and more than this, is far beyond it. */
+const SANE_PAGE = 100;
 export const BODY_PROBE_BYTES = 8 * 1024 * 1024;
 export const BURST = 50;
 const MAX_PAGE_OPERATIONS = 15;
@@ -72,37 +75,62 @@ export const resourcesCheck: Check = {
   },
 };
 
+type Send = (request: HttpRequestSpec) => Promise<HttpResult>;
+
+/** Listings the survey got as they are, and those refused anonymously reached as the first ordinary identity. */
+async function listings(ctx: CheckContext): Promise<{ operation: Operation; send: Send; as?: string }[]> {
+  const spec = ctx.spec!;
+  const user = ctx.identities.find((i) => i.role === 'user');
+  const out: { operation: Operation; send: Send; as?: string }[] = [];
+  for (const operation of spec.operations) {
+    if (out.length >= MAX_PAGE_OPERATIONS) break;
+    if (operation.method !== 'GET' || !operation.parameters.some((p) => p.in === 'query' && schemaType(spec.document, p.schema) === 'integer')) continue;
+    const baseline = ctx.survey.baseline(operation)?.result.response;
+    if (baseline === undefined) continue;
+    if (baseline.status < 300 && itemCount(parseJson(baseline.text)) !== undefined) {
+      out.push({ operation, send: (r) => ctx.send(r) });
+      continue;
+    }
+    // A protected listing: the page size a signed-in caller may ask for matters as much.
+    if ((baseline.status !== 401 && baseline.status !== 403) || user === undefined || operation.parameters.some((p) => p.in === 'path')) continue;
+    const planned = ctx.planner!.plan(operation);
+    const mine = await ctx.sendAs(user, { method: 'GET', url: planned.url, headers: planned.headers, purpose: 'is it a listing for the identity?' });
+    if (!usable(mine) || mine.response.status >= 300 || itemCount(parseJson(mine.response.text)) === undefined) continue;
+    out.push({ operation, send: (r) => ctx.sendAs(user, r), as: user.name });
+  }
+  return out;
+}
+
 async function pageSizes(ctx: CheckContext): Promise<void> {
   const spec = ctx.spec!;
   const planner = ctx.planner!;
-  const listed = spec.operations.filter((o) => {
-    const baseline = ctx.survey.baseline(o);
-    return baseline !== undefined && baseline.result.response.status < 300 && itemCount(parseJson(baseline.result.response.text)) !== undefined;
-  });
-  for (const operation of listed.slice(0, MAX_PAGE_OPERATIONS)) {
+  for (const { operation, send: transport, as } of await listings(ctx)) {
     for (const parameter of operation.parameters.filter((p) => p.in === 'query' && schemaType(spec.document, p.schema) === 'integer').slice(0, 3)) {
       const send = (value: number, purpose: string, cap?: number): Promise<HttpResult> => {
         const planned = planner.plan(operation, { values: { [parameter.name]: String(value) } });
-        return ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: `${parameter.name}=${value}: ${purpose}`, ...(cap ? { maxBodyBytes: cap } : {}) });
+        return transport({ method: 'GET', url: planned.url, headers: planned.headers, purpose: `${parameter.name}=${value}: ${purpose}`, ...(cap ? { maxBodyBytes: cap } : {}) });
       };
       const one = await send(1, 'is it a page size?');
       const two = await send(2, 'is it a page size?');
       if (!usable(one) || !usable(two)) continue;
       if (itemCount(parseJson(one.response.text)) !== 1 || itemCount(parseJson(two.response.text)) !== 2) continue;
       const declared = typeof parameter.schema?.maximum === 'number' ? parameter.schema.maximum : undefined;
-      const limit = declared ?? SANE_PAGE_MAX;
+      const usual = typeof parameter.schema?.default === 'number' ? parameter.schema.default : undefined;
+      // Without a declared maximum: far beyond the default page (5 times, at least SANE_PAGE), or beyond any sane maximum.
+      const limit = declared ?? (usual !== undefined ? Math.max(SANE_PAGE, 5 * usual) : SANE_PAGE_MAX);
       const asked = Math.max(limit * 10, 10_000);
       const big = await send(asked, 'oversized page', LIST_BODY_CAP);
       if (!usable(big) || big.response.status >= 300) continue;
       const count = big.response.truncated ? Infinity : itemCount(parseJson(big.response.text));
       if (count === undefined || count <= limit) continue;
       const got = count === Infinity ? `more than ${LIST_BODY_CAP / 1024 / 1024} MiB of items` : `${count} items`;
+      const bound = declared !== undefined ? `the spec's maximum of ${declared}` : usual !== undefined ? `${limit}, five times the default page of ${usual}` : `any sane maximum (${SANE_PAGE_MAX})`;
       ctx.report({
         rule: 'resources.page-size',
         confidence: 'confirmed',
         location: { method: operation.method, route: operation.path, parameter: parameter.name },
         evidence: {
-          summary: `${parameter.name}=1 and =2 return 1 and 2 items, so it sets the page size; ${parameter.name}=${asked} returned ${got}, above ${declared !== undefined ? `the spec's maximum of ${declared}` : `any sane maximum (${SANE_PAGE_MAX})`}.`,
+          summary: `${parameter.name}=1 and =2 return 1 and 2 items, so it sets the page size; ${parameter.name}=${asked} returned ${got}, above ${bound}${as === undefined ? '' : ` (as identity ${as}: the listing refuses anonymous callers)`}.`,
           exchanges: [exchange(`${parameter.name}=2`, two), exchange(`${parameter.name}=${asked}`, big)],
         },
       });
