@@ -94,8 +94,10 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
     await docsRoutes(app, config);
     healthRoutes(app);
     metricsRoutes(app, metrics, identity);
-    authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 } });
-    userRoutes(app, identity, config.identity.registration);
+    // Production refuses passwords and refresh tokens over plain HTTP (as Basic is refused).
+    const requireHttps = config.mode === 'production';
+    authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: config.identity.tokenRateLimit, windowSeconds: 60 }, requireHttps });
+    userRoutes(app, identity, config.identity.registration, requireHttps);
     apiKeyRoutes(app, identity);
     adminRoutes(app, identity);
     productRoutes(app, database, identity);

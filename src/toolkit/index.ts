@@ -38,7 +38,7 @@ export type { Principal, Authenticator, AuthMethod } from './policy/principal.ts
 
 export { createIdentity } from './auth/identity.ts';
 export type { Identity, IdentityOptions, TokenResponse } from './auth/identity.ts';
-export { authRoutes } from './auth/routes.ts';
+export { authRoutes, refuseInsecureCredentials } from './auth/routes.ts';
 export { createBasicAuthenticator } from './auth/basic.ts';
 export type { ServiceCredential } from './auth/basic.ts';
 export { SESSION_COOKIE } from './auth/sessions/index.ts';

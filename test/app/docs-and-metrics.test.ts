@@ -245,9 +245,12 @@ describe('API docs in production', () => {
   });
   after(() => closeAll(listening, () => rmSync(dir, { recursive: true, force: true })));
 
+  /** A login through the trusted proxy that says https (production refuses passwords over plain HTTP). */
+  const secureLogin = async (name: string): Promise<string> => (passwordLogin(url, name, STRONG_PASSWORD, {}, { 'x-forwarded-proto': 'https' }).then((r) => (r.json() as { access_token: string }).access_token));
+
   test('401 without credentials, 403 without the docs scope, 200 with it', async () => {
-    const user = (await login(url, 'alice')).access_token;
-    const admin = (await login(url, 'root')).access_token;
+    const user = await secureLogin('alice');
+    const admin = await secureLogin('root');
     for (const path of ['/docs', '/docs/openapi.json', '/openapi.json']) {
       const anonymous = await request(url, path, proxied());
       assert.equal(anonymous.status, 401, path);
@@ -261,8 +264,32 @@ describe('API docs in production', () => {
     }
   });
 
+  test('credentials over plain HTTP are refused: password grant, refresh grant, session login, password change', async () => {
+    const https = { 'x-forwarded-proto': 'https' };
+    const plain = await passwordLogin(url, 'alice', STRONG_PASSWORD);
+    assert.equal(plain.status, 403);
+    assert.equal((plain.json() as { type: string }).type, 'tag:rampart.dev,2026:problem:https-required');
+    assert.ok(!plain.body.includes('access_token'));
+    const secure = await passwordLogin(url, 'alice', STRONG_PASSWORD, {}, https);
+    assert.equal(secure.status, 200, secure.body);
+    const tokens = secure.json() as { access_token: string; refresh_token: string };
+    const refreshBody = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }).toString();
+    const refreshPlain = await request(url, '/v1/auth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: refreshBody });
+    assert.equal(refreshPlain.status, 403);
+    const refreshed = await request(url, '/v1/auth/token', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...https }, body: refreshBody });
+    assert.equal(refreshed.status, 200, 'the refused plain request did not use the refresh token up');
+    const session = (headers: Record<string, string>) =>
+      request(url, '/v1/auth/session', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ username: 'alice', password: STRONG_PASSWORD }) });
+    assert.equal((await session({ origin: 'http://127.0.0.1' })).status, 403);
+    assert.equal((await session({ ...https, origin: `https://127.0.0.1:${listening.port}` })).status, 200);
+    const access = (refreshed.json() as { access_token: string }).access_token;
+    const change = await request(url, '/v1/users/me/password', { method: 'PUT', headers: { ...bearer(access), 'content-type': 'application/json' }, body: JSON.stringify({ currentPassword: STRONG_PASSWORD, newPassword: 'never-sent-in-clear-9876' }) });
+    assert.equal(change.status, 403);
+    assert.equal((await passwordLogin(url, 'alice', STRONG_PASSWORD, {}, https)).status, 200, 'the password was not changed');
+  });
+
   test('no Basic scheme when no service credential is configured', async () => {
-    const admin = (await login(url, 'root')).access_token;
+    const admin = await secureLogin('root');
     const document = (await request(url, '/docs/openapi.json', proxied(bearer(admin)))).json() as OpenApiDocument;
     assert.deepEqual(Object.keys(document.components.securitySchemes), ['bearer', 'apiKey', 'cookie']);
     assert.deepEqual(document.paths['/metrics']!.get!.security?.map((r) => Object.keys(r)[0]), ['bearer', 'apiKey', 'cookie']);

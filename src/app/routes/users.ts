@@ -1,5 +1,5 @@
 // Accounts: registration (open, or admin only), the caller's profile, password change.
-import { Type, toPublicUser, type Identity, type RampartServer, type RoutePolicy } from '../../toolkit/index.ts';
+import { refuseInsecureCredentials, Type, toPublicUser, type Identity, type RampartServer, type RoutePolicy } from '../../toolkit/index.ts';
 
 const PublicUser = Type.Object(
   { id: Type.String(), username: Type.String(), email: Type.Union([Type.String(), Type.Null()]), role: Type.String(), createdAt: Type.String() },
@@ -16,7 +16,8 @@ const PasswordChange = Type.Object(
   { additionalProperties: false },
 );
 
-export function userRoutes(app: RampartServer, identity: Identity, registration: 'open' | 'admin'): void {
+/** `requireHttps` (production): the routes that carry passwords refuse plain HTTP. */
+export function userRoutes(app: RampartServer, identity: Identity, registration: 'open' | 'admin', requireHttps = false): void {
   const registerPolicy: RoutePolicy =
     registration === 'open'
       ? { public: true, rateLimit: { name: 'registration', limit: 10, windowSeconds: 3600 } }
@@ -26,6 +27,7 @@ export function userRoutes(app: RampartServer, identity: Identity, registration:
     policy: registerPolicy,
     schema: { body: Registration, response: { 201: PublicUser } },
     handler: async (request, reply) => {
+      refuseInsecureCredentials(request, requireHttps);
       // The role is never taken from the body: new accounts are ordinary users.
       const user = await identity.createUser(
         { username: request.body.username, password: request.body.password, email: request.body.email ?? null, role: 'user' },
@@ -49,6 +51,7 @@ export function userRoutes(app: RampartServer, identity: Identity, registration:
     policy: { scopes: ['profile'], rateLimit: { name: 'password-change', limit: 10, windowSeconds: 3600 } },
     schema: { body: PasswordChange, response: { 204: Type.Null() } },
     handler: async (request, reply) => {
+      refuseInsecureCredentials(request, requireHttps);
       await identity.changePassword(request.principal!.id, request.body.currentPassword, request.body.newPassword, request.client.ip);
       return reply.code(204).send(null);
     },

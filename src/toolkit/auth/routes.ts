@@ -44,6 +44,18 @@ const Jwk = Type.Object({ kty: Type.String(), crv: Type.String(), x: Type.String
 export interface AuthRouteOptions {
   /** Per-client limit on the token endpoint (the login throttle limits failures separately). */
   tokenRateLimit: RateLimitRule;
+  /**
+   * Refuse passwords and refresh tokens on requests that did not arrive over HTTPS (directly or
+   * from a trusted proxy that says so): production. Default false.
+   */
+  requireHttps?: boolean;
+}
+
+const HTTPS_REQUIRED = new HttpProblem(403, { slug: 'https-required', title: 'HTTPS required', detail: 'Credentials are accepted only over HTTPS.' });
+
+/** Throws 403 when credentials arrive over plain HTTP where HTTPS is required (production). */
+export function refuseInsecureCredentials(request: FastifyRequest, requireHttps: boolean): void {
+  if (requireHttps && !request.client.secure) throw HTTPS_REQUIRED;
 }
 
 function oauthErrorHandler(error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply): void {
@@ -67,6 +79,7 @@ export function authRoutes(app: RampartServer, identity: Identity, options: Auth
       errorHandler: oauthErrorHandler,
       handler: async (request, reply) => {
         reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+        refuseInsecureCredentials(request, options.requireHttps === true);
         const body = request.body;
         const clientId = body.client_id ?? identity.clients[0]!;
         if (!identity.clients.includes(clientId)) throw new OAuthError('invalid_client', 'Unknown client.');
@@ -119,6 +132,7 @@ export function authRoutes(app: RampartServer, identity: Identity, options: Auth
     policy: { public: true, rateLimit: options.tokenRateLimit },
     schema: { body: SessionLogin, response: { 200: SessionCreated } },
     handler: async (request, reply) => {
+      refuseInsecureCredentials(request, options.requireHttps === true);
       // Login CSRF: a cross-site form must not log the victim into the attacker's account.
       if (!isSameOrigin(request)) {
         await identity.events.record({ type: 'csrf_rejected', clientIp: request.client.ip, detail: { method: 'POST', route: 'session-login' } });
