@@ -98,7 +98,7 @@ describe('password policy: length in characters', () => {
 describe('password policy: any characters, no composition rules', () => {
   test('accepts a long passphrase with spaces and non-Latin scripts', () => {
     assert.deepEqual(judge('Ночь, улица, фонарь, аптека 月が綺麗ですね'), { ok: true, reasons: [] });
-    assert.deepEqual(judge('correct horse battery staple'), { ok: true, reasons: [] });
+    assert.deepEqual(judge('gentle orbit lantern fjord'), { ok: true, reasons: [] });
   });
 
   test('accepts a strong password of lowercase letters only', () => {
@@ -111,11 +111,35 @@ describe('password policy: guessable passwords', () => {
     test(`rejects the padded common password ${JSON.stringify(common)} with zxcvbn's reason`, () => {
       const result = judge(common);
       assert.equal(result.ok, false);
-      assert.equal(result.reasons.length, 1);
-      // zxcvbn's warning or suggestion follows the colon, e.g. "This is similar to a commonly used password".
-      assert.match(result.reasons[0]!, /^is too easy to guess: [A-Z].{10,}[^.]$/);
+      // zxcvbn's warning or suggestion follows the colon, e.g. "This is similar to a commonly used password"
+      // (an exact breach-list entry also gets the list's own reason).
+      const strength = result.reasons.filter((r) => !r.startsWith('is on a list'));
+      assert.equal(strength.length, 1);
+      assert.match(strength[0]!, /^is too easy to guess: [A-Z].{10,}[^.]$/);
     });
   }
+
+  test('rejects published example passphrases however they are spaced (NIST SP 800-63B blocklist)', () => {
+    for (const famous of ['correcthorsebatterystaple', 'correct horse battery staple', 'Correct-Horse-Battery-Staple', 'correct_horse.battery staple']) {
+      assert.ok(judge(famous).reasons.includes('is on a list of commonly used or published passwords'), famous);
+    }
+    assert.deepEqual(judge('correct-horse-battery-staple-91!'), { ok: true, reasons: [] }, 'more than the famous phrase is not on the list');
+  });
+
+  test('rejects every long entry of the bundled breach list (@zxcvbn-ts/language-common passwords-common)', async () => {
+    const { dictionary } = await import('@zxcvbn-ts/language-common');
+    const long = dictionary['passwords-common'].filter((p) => Array.from(p).length >= 15);
+    assert.ok(long.length > 0);
+    for (const entry of long) assert.ok(judge(entry).reasons.includes('is on a list of commonly used or published passwords'), entry);
+  });
+
+  test('default-ignorable code points (U+200D and others) do not hide the username or pad the length', () => {
+    for (const hidden of [`al\u200Dice-${STRONG}`, `a\u200Bl\u2060i\u00ADc\uFE0Fe-${STRONG}`, `${STRONG}-ALI\u200DCE`]) {
+      assert.ok(judge(hidden).reasons.includes('must not contain your username'), JSON.stringify(hidden));
+    }
+    const padded = 'Tq8#vZ2!mK9@pL' + '\u200D'.repeat(10);
+    assert.ok(judge(padded).reasons.some((r) => r.startsWith('is too short')), '14 visible characters stay 14');
+  });
 
   test('rejects a password containing the username, in any case', () => {
     for (const password of [`xq7-alice-${STRONG}`, `${STRONG}-ALICE`, `AlIcE${STRONG}`]) {

@@ -4,6 +4,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import { isCommonPassword } from './common.ts';
 import { codePointLength, MAX_PASSWORD_INPUT_UNITS } from './normalize.ts';
 
 export const PASSWORD_MIN_LENGTH = 15;
@@ -31,7 +32,10 @@ export function checkPasswordPolicy(password: string, context: PolicyContext): P
   if (password.length > MAX_PASSWORD_INPUT_UNITS) return rejected([TOO_LONG]);
   if (!password.isWellFormed()) return rejected(['contains text that is not valid Unicode (a lone surrogate)']);
 
-  const normalized = password.normalize('NFKC');
+  // What the policy judges: NFKC without default-ignorable code points (zero-width joiners,
+  // variation selectors, soft hyphens…), which change nothing a person or a guesser sees, so
+  // `ad\u200Dmin` contains the name admin and is as weak as it looks. (The hash keeps them.)
+  const normalized = password.normalize('NFKC').replace(DEFAULT_IGNORABLE, '');
   // Two UTF-16 units per code point at most: a longer string is over the limit without counting.
   const length = normalized.length > 2 * PASSWORD_MAX_LENGTH ? Infinity : codePointLength(normalized);
   // Never hand zxcvbn more than the policy's maximum: its cost grows quickly with length.
@@ -42,6 +46,7 @@ export function checkPasswordPolicy(password: string, context: PolicyContext): P
 
   const folded = normalized.toLowerCase();
   const { username, email, emailLocal } = identifiers(context);
+  if (isCommonPassword(folded)) reasons.push('is on a list of commonly used or published passwords');
   if (username !== undefined && folded.includes(username)) reasons.push('must not contain your username');
   if (email !== undefined && folded.includes(email)) reasons.push('must not contain your email address');
   else if (emailLocal !== undefined && folded.includes(emailLocal)) reasons.push('must not contain the part of your email address before the @');
@@ -59,8 +64,10 @@ function rejected(reasons: string[]): PolicyResult {
   return { ok: false, reasons };
 }
 
+const DEFAULT_IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
 function fold(text: string): string {
-  return text.normalize('NFKC').trim().toLowerCase();
+  return text.normalize('NFKC').replace(DEFAULT_IGNORABLE, '').trim().toLowerCase();
 }
 
 function identifiers(context: PolicyContext): { username?: string; email?: string; emailLocal?: string } {
