@@ -16,13 +16,31 @@ const PARTS: Record<string, string> = { body: 'body', querystring: 'query', para
 
 export function validationProblem(errors: readonly FastifySchemaValidationError[], context: string | undefined): HttpProblem {
   const where = PARTS[context ?? 'body'] ?? 'body';
-  const fields = errors.slice(0, MAX_LISTED).map((error) => fieldError(error, where));
+  const fields = listed(errors.map((error) => fieldError(error, where)));
   return new HttpProblem(400, {
     slug: 'validation-failed',
     title: 'Validation failed',
     detail: `The request ${where} does not match the schema: ${fields.map((f) => `${f.pointer || '(root)'} ${f.detail}`).join('; ')}.`,
     extensions: { errors: fields },
   });
+}
+
+/**
+ * Each (pointer, detail) once: a union reports every branch's complaint, often the same one
+ * several times. Past the cap, the deepest pointers are kept first: they name the exact field
+ * (an undeclared key inside a nested object), where the shallow ones are branches not taken.
+ */
+function listed(all: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  const unique = all.filter((field) => {
+    const key = `${field.pointer}\u0000${field.detail}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  if (unique.length <= MAX_LISTED) return unique;
+  const depth = (field: FieldError): number => field.pointer.split('/').length;
+  return unique.toSorted((a, b) => depth(b) - depth(a)).slice(0, MAX_LISTED);
 }
 
 function fieldError(error: FastifySchemaValidationError, where: string): FieldError {
