@@ -1,7 +1,9 @@
 // The password check every login shares (token endpoint, session login): throttled per
 // account and address, identical failures for unknown user, wrong password and disabled
 // account, a dummy argon2 verify for unknown users, re-hash of weaker hashes on success.
-// The login name is a username or, when it contains '@', an email found by its blind index.
+// The login name is a username, never an email: emails are contact data that anyone may type
+// at registration (they are not verified, so not unique), and a login by email would let a
+// stranger who registers the victim's address break the victim's login, or learn that it exists.
 import type { SecurityEvents } from '../events/index.ts';
 import { BAD_CREDENTIALS } from './oauth-error.ts';
 import type { PasswordHasher } from './passwords/index.ts';
@@ -20,26 +22,14 @@ function attempted(username: string): string {
 
 export function createPasswordLogin(deps: { users: Users; hasher: PasswordHasher; throttle: LoginThrottle; events: SecurityEvents }) {
   const { users, hasher, throttle, events } = deps;
-  /**
-   * The account an email names, when exactly one does (emails are not unique: an email shared
-   * by several accounts cannot log in, their usernames can). The account lock then counts
-   * against its username, so naming it by email does not double the attempts allowed.
-   */
-  async function byEmail(email: string): Promise<{ user: UsersTable | undefined; key: string }> {
-    const matches = await users.findByEmail(email);
-    return matches.length === 1 ? { user: matches[0], key: matches[0]!.username } : { user: undefined, key: email };
-  }
-
-  return async function checkPassword(login: string, password: string, clientIp: string): Promise<UsersTable> {
-    const resolved = typeof login === 'string' && login.includes('@') ? await byEmail(login) : undefined;
-    const username = resolved?.key ?? login;
+  return async function checkPassword(username: string, password: string, clientIp: string): Promise<UsersTable> {
     try {
       await throttle.check(username, clientIp);
     } catch (error) {
       await events.record({ type: 'login_throttled', clientIp, detail: { username: attempted(username) } });
       throw error;
     }
-    const user = resolved === undefined ? await users.findByUsername(username) : resolved.user;
+    const user = await users.findByUsername(username);
     const valid = user === undefined ? await hasher.verifyDummy(password) : await hasher.verify(user.password_hash, password);
     if (user === undefined || !valid || user.disabled !== 0) {
       const { locked } = await throttle.fail(username, clientIp);
