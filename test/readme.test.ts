@@ -39,3 +39,13 @@ test('Node 24: a development dependency of the repository, not a dependency of t
   assert.equal(pkg.dependencies['node'], undefined);
   assert.equal(pkg.engines['node'], '>=24');
 });
+
+// Each phrase is behaviour proved over a raw socket in test/toolkit/edge.test.ts ('request
+// target and Host, strictly'); change both together.
+test('the README states the request-line and Host rules', () => {
+  const flat = readme.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'exactly one `Host` line holding `host[:port]` (port 1–65535, no userinfo) that names an allowed host, else 400',
+    'an absolute-form target (`GET http://host/path HTTP/1.1`) is accepted, and its authority replaces `Host` and must name an allowed host too',
+  ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
+});

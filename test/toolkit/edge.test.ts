@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { clientKey } from '../../src/toolkit/limits/rate-limit.ts';
 import { rawRequest, request } from '../helpers/http.ts';
-import { testRoutes } from '../helpers/routes.ts';
+import { testRoutes, type Recorded } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
 import { closeAll } from '../helpers/close-all.ts';
 
@@ -39,6 +39,94 @@ describe('Host header allowlist', () => {
   test('development accepts loopback names and nothing else', async () => {
     for (const host of ['localhost:3000', '127.0.0.1', '[::1]:3000']) assert.equal((await request(development.url, '/ok', { host })).status, 200, host);
     assert.equal((await request(development.url, '/ok', { host: 'attacker.example' })).status, 400);
+  });
+});
+
+// Absolute-form targets and malformed Host values over a raw socket (fetch cannot send them):
+// each hostile request is a 400 problem+json and the route never runs; its happy twin is
+// served. RFC 9112 §3.2 and §3.2.2.
+describe('request target and Host, strictly', () => {
+  const recorded: Recorded = { stored: [] };
+  let production: TestServer;
+  let development: TestServer;
+  before(async () => {
+    production = await startServer({ mode: 'production', allowedHosts: ['api.example.com'], trustedProxies: ['10.0.0.1'] }, testRoutes(recorded));
+    development = await startServer({ mode: 'development' }, testRoutes(recorded));
+  });
+  after(() => closeAll(production, development));
+
+  const body = '{"name":"widget"}';
+  /** POST the body to `target`, with one header line per entry of `hosts`. */
+  const post = (server: TestServer, target: string, hosts: string[], version = 'HTTP/1.1') =>
+    rawRequest(
+      server.port,
+      `POST ${target} ${version}\r\n${hosts.map((host) => `Host: ${host}\r\n`).join('')}` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  const served = async (server: TestServer, target: string, hosts: string[], version?: string) => {
+    recorded.stored.length = 0;
+    const response = await post(server, target, hosts, version);
+    assert.equal(response.status, 200, response.body);
+    assert.deepEqual(recorded.stored, [{ name: 'widget' }]);
+  };
+  /** `slug` undefined: refused by Node's parser, before the toolkit's own problem types. */
+  const refused = async (server: TestServer, target: string, hosts: string[], slug: string | undefined, version?: string) => {
+    recorded.stored.length = 0;
+    const response = await post(server, target, hosts, version);
+    assert.equal(response.status, 400, response.body);
+    assert.deepEqual(response.headers['content-type'], ['application/problem+json']);
+    assert.equal((JSON.parse(response.body) as { type: string }).type, slug === undefined ? 'about:blank' : `tag:rampart.dev,2026:problem:${slug}`);
+    assert.deepEqual(recorded.stored, [], 'nothing written');
+  };
+
+  test('an absolute-form target naming an allowed host is served (its authority replaces Host)', async () => {
+    await served(production, 'http://api.example.com/echo', ['api.example.com']);
+    await served(production, 'HTTPS://API.example.com:8443/echo', ['api.example.com']);
+    // RFC 9112 §3.2.2: the Host header is ignored when the target names the host.
+    await served(production, 'http://api.example.com/echo', ['elsewhere.example']);
+    await served(production, 'http://api.example.com/echo', [], 'HTTP/1.0');
+    // Every later layer sees the origin-form URL: the log line too.
+    assert.ok(!production.logs.text.includes('http://api.example.com/echo'), 'logged in absolute form');
+    assert.match(production.logs.text, /"url":"\/echo"/);
+  });
+
+  for (const target of ['http://evil.example/echo', 'HTTP://EVIL.EXAMPLE/echo', 'http://evil.example:443/echo', 'http://api.example.com@evil.example/echo', 'http://evil@api.example.com/echo', 'http://api.example.com:evil/echo', 'http://api.example.com.evil.example/echo']) {
+    test(`absolute-form ${target} with Host: api.example.com is refused`, async () => {
+      await refused(production, target, ['api.example.com'], 'host-not-allowed');
+    });
+  }
+
+  test('an absolute-form target still needs one valid Host line in HTTP/1.1', async () => {
+    await refused(production, 'http://api.example.com/echo', [], 'host-not-allowed');
+    await refused(production, 'http://api.example.com/echo', ['api.example.com:evil'], 'host-not-allowed');
+    await refused(production, 'http://api.example.com/echo', ['api.example.com', 'api.example.com'], 'host-not-allowed');
+  });
+
+  for (const target of ['ftp://api.example.com/echo', 'http:///echo', 'http://api.example.com/echo#top', 'api.example.com/echo']) {
+    test(`request target ${target} is refused`, async () => {
+      await refused(production, target, ['api.example.com'], target.includes('://') ? 'bad-request-target' : undefined);
+    });
+  }
+
+  test('Host with a port, in any case, with a trailing dot or an empty port is served', async () => {
+    for (const host of ['api.example.com', 'API.Example.COM:443', 'api.example.com.', 'api.example.com:', 'api.example.com:65535']) await served(production, '/echo', [host]);
+    for (const host of ['localhost:3000', '[::1]:8080', '127.0.0.1']) await served(development, '/echo', [host]);
+  });
+
+  const badHosts = ['api.example.com:evil', 'api.example.com:65536', 'api.example.com:0', 'api.example.com:-1', 'api.example.com:80:80', 'api.example.com: 80', 'user@api.example.com', 'api.example.com@evil.example', ':443', '', '[::1', '[::1]x', '[::1]:evil', 'api.example.com evil'];
+  for (const host of badHosts) {
+    test(`Host: ${JSON.stringify(host)} is refused`, async () => {
+      await refused(production, '/echo', [host], 'host-not-allowed');
+    });
+  }
+
+  test('development refuses a loopback name with a bad port or userinfo', async () => {
+    for (const host of ['localhost:evil', 'localhost:99999', 'evil@localhost', '[::1]:x']) await refused(development, '/echo', [host], 'host-not-allowed');
+  });
+
+  test('several Host lines are refused, even when each is allowed', async () => {
+    await refused(production, '/echo', ['api.example.com', 'evil.example'], 'host-not-allowed');
+    await refused(production, '/echo', ['api.example.com', 'api.example.com'], 'host-not-allowed');
   });
 });
 

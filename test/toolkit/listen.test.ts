@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRedisStore, createServer, listen, Type, type Listening, type RampartServer } from '../../src/toolkit/index.ts';
-import { LogCapture, request } from '../helpers/http.ts';
+import { LogCapture, rawRequest, request } from '../helpers/http.ts';
 import { testRoutes } from '../helpers/routes.ts';
 import { Ok } from '../helpers/server.ts';
 import { makeCertificate, type TestCertificate } from '../helpers/tls.ts';
@@ -40,6 +40,19 @@ describe('TLS with an HTTP redirect listener', () => {
     assert.equal(response.status, 400);
     assert.equal(response.headers.location, undefined);
     assert.equal(response.headers['content-type'], 'application/problem+json');
+  });
+
+  test('the redirect listener checks an absolute-form target and a malformed Host like the API does', async () => {
+    const send = (target: string, host: string) => rawRequest(listening.redirectPort!, `GET ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    const named = await send('http://localhost/ok?x=1', 'evil.example');
+    assert.equal(named.status, 308);
+    assert.deepEqual(named.headers.location, [`https://localhost:${listening.port}/ok?x=1`]);
+    for (const [target, host] of [['http://evil.example/ok', 'localhost'], ['/ok', 'localhost:evil'], ['/ok', 'evil@localhost']] as const) {
+      const refused = await send(target, host);
+      assert.equal(refused.status, 400, `${target} ${host}`);
+      assert.equal(refused.headers.location, undefined);
+      assert.deepEqual(refused.headers['content-type'], ['application/problem+json']);
+    }
   });
 });
 

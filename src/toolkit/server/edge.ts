@@ -6,6 +6,7 @@ import { API_KEY_IN_QUERY, hasApiKeyInQuery, redactKeysInQuery } from '../auth/a
 import { API_SECURITY_HEADERS, HSTS_VALUE } from '../headers/security-headers.ts';
 import { genericProblem } from '../errors/handler.ts';
 import { HttpProblem } from '../errors/problem.ts';
+import { checkRequestHost } from './hosts.ts';
 import { resolveClient, type ClientInfo, type ProxyTrust } from './proxy.ts';
 
 const DIRECT_CLIENT = Symbol('rampart.directClient');
@@ -20,7 +21,12 @@ export interface EdgeOptions {
 const BAD_HOST = new HttpProblem(400, {
   slug: 'host-not-allowed',
   title: 'Host not allowed',
-  detail: 'The Host header does not name a host this server answers for.',
+  detail: 'The Host header (or the authority of an absolute request target) does not name a host this server answers for, or there is not exactly one valid Host header.',
+});
+const BAD_TARGET = new HttpProblem(400, {
+  slug: 'bad-request-target',
+  title: 'Request target not accepted',
+  detail: 'The request target must be a path (/...) or an absolute http or https URL without a fragment.',
 });
 
 /** Applies the edge rules; returns the problem to answer with, if any. */
@@ -56,7 +62,8 @@ export function createEdge(options: EdgeOptions): (request: FastifyRequest, repl
     if (raw.rawHeaders.length / 2 > limits.headerCount) return genericProblem(431);
     if (raw.url !== undefined && raw.url.length > limits.urlLength) return genericProblem(414);
     if (keyInQuery) return API_KEY_IN_QUERY;
-    if (!hostAllowed(headers.host)) return BAD_HOST;
+    const hostRefusal = checkRequestHost(raw, hostAllowed);
+    if (hostRefusal !== undefined) return hostRefusal === 'host' ? BAD_HOST : BAD_TARGET;
     return undefined;
   };
 }

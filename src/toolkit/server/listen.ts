@@ -6,7 +6,7 @@ import { genericProblem } from '../errors/handler.ts';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.ts';
 import { API_SECURITY_HEADERS } from '../headers/security-headers.ts';
 import type { DrainTiming } from './drain.ts';
-import { createHostCheck, hostName } from './hosts.ts';
+import { checkRequestHost, createHostCheck, hostName } from './hosts.ts';
 
 export interface ListenOptions {
   host: string;
@@ -61,7 +61,7 @@ export function createRedirectServer(httpsPort: number, hostAllowed: (host: stri
   return createServer({ requireHostHeader: false, maxHeaderSize: 8192, headersTimeout: 5000, requestTimeout: 10000 }, (req, res) => {
     for (const [name, value] of Object.entries(API_SECURITY_HEADERS)) res.setHeader(name, value);
     res.setHeader('cache-control', 'no-store');
-    if (!hostAllowed(req.headers.host)) {
+    if (checkRequestHost(req, hostAllowed) !== undefined) {
       res.writeHead(400, { 'content-type': PROBLEM_CONTENT_TYPE }).end(JSON.stringify(genericProblem(400)));
       return;
     }
