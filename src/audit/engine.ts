@@ -14,6 +14,8 @@ import { ConfiguredIdentity, LoginFailed, sendAs } from './identities/identity.t
 import type { AuditIdentity } from './identities/identity.ts';
 import { SafetyLedger } from './identities/ledger.ts';
 import { redactEvidence } from './identities/redact.ts';
+import { carrierFor, loginPlans } from './identities/login.ts';
+import type { LoginPlan } from './identities/login.ts';
 import { resolveTokenUrl, specTokenUrl } from './identities/token-url.ts';
 import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
 import { buildSpec, loadSpecFile, parseSpecText } from './spec/load.ts';
@@ -284,15 +286,20 @@ async function prepareIdentities(options: AuditOptions, target: Target, spec: Ap
   const out: ConfiguredIdentity[] = [];
   const fromSpec = specTokenUrl(spec);
   for (const identitySpec of options.identities ?? []) {
-    let tokenUrl: URL | undefined;
-    if (identitySpec.credential.kind === 'login') {
-      const own = identitySpec.credential.tokenUrl ?? options.tokenUrl;
+    const credential = identitySpec.credential;
+    let plans: LoginPlan[] = [];
+    if (credential.kind === 'login') {
+      const own = credential.tokenUrl ?? options.tokenUrl;
       const raw = own ?? fromSpec;
-      tokenUrl = raw === undefined ? undefined : resolveTokenUrl(raw, target, own !== undefined);
+      const url = raw === undefined ? undefined : resolveTokenUrl(raw, target, own !== undefined);
+      const source = credential.tokenUrl !== undefined ? 'its login-url' : options.tokenUrl !== undefined ? '--token-url' : "the spec's OAuth2 password flow";
+      plans = loginPlans(credential, url, spec, target, source);
     }
     try {
       out.push(new ConfiguredIdentity(identitySpec, {
-        ...(tokenUrl === undefined ? {} : { tokenUrl }),
+        plans,
+        ...(credential.kind === 'login' ? { carrier: carrierFor(credential, spec) } : {}),
+        target,
         send: (request) => client.send(request),
         dryRun: options.dryRun === true,
       }));

@@ -11,6 +11,7 @@ import type { HttpRequestSpec, HttpResult, UsableResult } from '../http/client.t
 import { usable } from '../http/client.ts';
 import type { AuditIdentity } from '../identities/identity.ts';
 import { ConfiguredIdentity } from '../identities/identity.ts';
+import { notALogin } from '../identities/login.ts';
 import { differentAnswer, sameAnswer } from '../lib/compare.ts';
 import { exchange } from '../lib/evidence.ts';
 import { parseJson } from '../lib/links.ts';
@@ -120,15 +121,16 @@ function loginEndpoints(ctx: CheckContext): LoginEndpoint[] {
     out.set(url.pathname, {
       location: { method: 'POST', route: operation?.path ?? ctx.target.routeOf(url) },
       url,
-      contentType: 'form',
-      usernameField: 'username',
-      passwordField: 'password',
+      contentType: identity.login.body,
+      usernameField: identity.login.userField,
+      passwordField: identity.login.passwordField,
       fields: { ...identity.login.fields },
       known: [identity],
     });
   }
   for (const operation of spec.operations) {
-    if (operation.method !== 'POST' || operation.requestBody === undefined) continue;
+    // A sign-up or a password reset also takes a password, but it is not where failed logins are counted.
+    if (operation.method !== 'POST' || operation.requestBody === undefined || notALogin(operation)) continue;
     const [passwordField, ...more] = passwordFields(spec.document, operation.requestBody.schema);
     if (passwordField === undefined || more.length > 0 || passwordField.includes('.')) continue;
     const url = ctx.target.url(operation.path);

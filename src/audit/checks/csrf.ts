@@ -34,7 +34,7 @@ export const csrfCheck: Check = {
     },
   ],
   async run(ctx: CheckContext): Promise<void> {
-    const identity = ctx.identities.find((i) => i.kind === 'cookie' && i.role === 'user') ?? ctx.identities.find((i) => i.kind === 'cookie');
+    const identity = ctx.identities.find((i) => i.inCookie && i.role === 'user') ?? ctx.identities.find((i) => i.inCookie);
     if (identity === undefined) {
       ctx.note('no cookie identity configured (--identity name=…,cookie=…): cookie-authenticated writes not probed');
       return;

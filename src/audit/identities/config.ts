@@ -9,7 +9,27 @@ export type Credential =
   | { kind: 'bearer'; token: string }
   | { kind: 'header'; name: string; value: string }
   | { kind: 'cookie'; value: string }
-  | { kind: 'login'; username: string; password: string; tokenUrl?: string; scope?: string };
+  | ({ kind: 'login'; username: string; password: string; tokenUrl?: string; scope?: string } & LoginOptions);
+
+/** How a login identity logs in and where its token travels, when not inferred (all optional). */
+export interface LoginOptions {
+  /** `json` or `form` body (default: what the spec's operation takes, else an OAuth2 form). */
+  body?: 'json' | 'form';
+  userField?: string;
+  passwordField?: string;
+  /** Dotted path of the token in the JSON answer (default: searched). */
+  tokenField?: string;
+  /** The header the token travels in (default Authorization, or what the spec declares). */
+  tokenHeader?: string;
+  /** The scheme before the token in that header (default `Bearer` for Authorization; `none` for none). */
+  tokenScheme?: string;
+  /** Send the token as this cookie instead of a header. */
+  tokenCookie?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** How the client id and secret are sent (default basic). */
+  clientAuth?: 'basic' | 'body';
+}
 
 export interface IdentitySpec {
   name: string;
@@ -29,8 +49,23 @@ const KEYS = [
   'login',
   'password-env',
   'token-url',
+  'login-url',
   'scope',
+  'login-body',
+  'user-field',
+  'password-field',
+  'token-field',
+  'token-header',
+  'token-scheme',
+  'token-cookie',
+  'client-id',
+  'client-secret',
+  'client-secret-env',
+  'client-auth',
 ] as const;
+/** Keys that only a login identity takes. */
+const LOGIN_KEYS = ['password-env', 'token-url', 'login-url', 'scope', 'login-body', 'user-field', 'password-field', 'token-field', 'token-header', 'token-scheme', 'token-cookie', 'client-id', 'client-secret', 'client-secret-env', 'client-auth'] as const;
+const FIELD = /^[A-Za-z0-9_.$@-]{1,100}$/;
 type Key = (typeof KEYS)[number];
 const CREDENTIALS = ['bearer', 'header', 'cookie', 'login'] as const;
 const NAME = /^[A-Za-z0-9_.-]{1,40}$/;
@@ -79,8 +114,9 @@ function credentialOf(values: Map<Key, string>, source: string, at: string, env:
     bad(source, `${at}: give exactly one credential: bearer=, header=Name:value, cookie= or login=user (got ${given.length === 0 ? 'none' : given.join(', ')})`);
   }
   const kind = given[0]!;
-  if (kind !== 'login' && (values.has('password-env') || values.has('token-url') || values.has('scope'))) {
-    bad(source, `${at}: password-env, token-url and scope go with login=`);
+  const misplaced = LOGIN_KEYS.filter((key) => values.has(key));
+  if (kind !== 'login' && misplaced.length > 0) {
+    bad(source, `${at}: ${misplaced.join(', ')} go${misplaced.length === 1 ? 'es' : ''} with login=`);
   }
   switch (kind) {
     case 'bearer':
@@ -107,11 +143,52 @@ function credentialOf(values: Map<Key, string>, source: string, at: string, env:
       if (inline !== undefined && variable !== undefined) bad(source, `${at}: give the password in login=user:password or password-env=, not both`);
       const password = variable !== undefined ? fromEnv(source, at, 'password-env', variable, env) : inline;
       if (password === undefined || password === '') bad(source, `${at}: login=${username} needs a password: password-env=VARIABLE (or login=${username}:password)`);
-      const tokenUrl = values.get('token-url');
+      if (values.has('token-url') && values.has('login-url')) bad(source, `${at}: login-url and token-url are the same setting; give one`);
+      const tokenUrl = values.get('login-url') ?? values.get('token-url');
       const scope = values.get('scope');
-      return { kind, username, password, ...(tokenUrl ? { tokenUrl } : {}), ...(scope ? { scope } : {}) };
+      return { kind, username, password, ...(tokenUrl ? { tokenUrl } : {}), ...(scope ? { scope } : {}), ...loginOptions(values, source, at, env) };
     }
   }
+}
+
+function loginOptions(values: Map<Key, string>, source: string, at: string, env: NodeJS.ProcessEnv): LoginOptions {
+  const out: LoginOptions = {};
+  const body = values.get('login-body');
+  if (body !== undefined) {
+    if (body !== 'json' && body !== 'form') bad(source, `${at}: login-body must be json or form (got ${JSON.stringify(body)})`);
+    out.body = body;
+  }
+  const auth = values.get('client-auth');
+  if (auth !== undefined) {
+    if (auth !== 'basic' && auth !== 'body') bad(source, `${at}: client-auth must be basic or body (got ${JSON.stringify(auth)})`);
+    out.clientAuth = auth;
+  }
+  const fields: [Key, 'userField' | 'passwordField' | 'tokenField' | 'tokenCookie'][] = [['user-field', 'userField'], ['password-field', 'passwordField'], ['token-field', 'tokenField'], ['token-cookie', 'tokenCookie']];
+  for (const [key, name] of fields) {
+    const value = values.get(key);
+    if (value === undefined) continue;
+    if (!FIELD.test(value)) bad(source, `${at}: ${key} must be a field name (letters, digits, _ . - $ @), got ${JSON.stringify(value)}`);
+    out[name] = value;
+  }
+  const header = values.get('token-header');
+  if (header !== undefined) {
+    if (!HEADER_NAME.test(header) || RESERVED_HEADERS.has(header.toLowerCase())) bad(source, `${at}: token-header must be a header name, e.g. token-header=X-Auth-Token`);
+    out.tokenHeader = header;
+  }
+  if (out.tokenHeader !== undefined && out.tokenCookie !== undefined) bad(source, `${at}: give token-header or token-cookie, not both`);
+  const scheme = values.get('token-scheme');
+  if (scheme !== undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9_-]{0,30}$/.test(scheme)) bad(source, `${at}: token-scheme must be a word such as Bearer or Token, or none`);
+    out.tokenScheme = scheme;
+  }
+  const clientId = values.get('client-id');
+  if (clientId !== undefined) out.clientId = clientId;
+  const clientSecret = secret(values, 'client-secret', 'client-secret-env', source, at, env);
+  if (clientSecret !== undefined) {
+    if (clientId === undefined) bad(source, `${at}: client-secret goes with client-id`);
+    out.clientSecret = clientSecret;
+  }
+  return out;
 }
 
 function build(values: Map<Key, string>, source: string, at: string, env: NodeJS.ProcessEnv): IdentitySpec {
@@ -127,7 +204,25 @@ export function parseIdentity(text: string, source: string, env: NodeJS.ProcessE
   return build(pairs(text, source, '--identity'), source, '--identity', env);
 }
 
-const CAMEL: Record<string, Key> = { bearerEnv: 'bearer-env', headerEnv: 'header-env', cookieEnv: 'cookie-env', passwordEnv: 'password-env', tokenUrl: 'token-url' };
+const CAMEL: Record<string, Key> = {
+  bearerEnv: 'bearer-env',
+  headerEnv: 'header-env',
+  cookieEnv: 'cookie-env',
+  passwordEnv: 'password-env',
+  tokenUrl: 'token-url',
+  loginUrl: 'login-url',
+  loginBody: 'login-body',
+  userField: 'user-field',
+  passwordField: 'password-field',
+  tokenField: 'token-field',
+  tokenHeader: 'token-header',
+  tokenScheme: 'token-scheme',
+  tokenCookie: 'token-cookie',
+  clientId: 'client-id',
+  clientSecret: 'client-secret',
+  clientSecretEnv: 'client-secret-env',
+  clientAuth: 'client-auth',
+};
 
 /** One entry of the config file's `identities:` list: an object (camelCase keys) or the command-line string. */
 export function parseIdentityEntry(entry: unknown, source: string, index: number, env: NodeJS.ProcessEnv = process.env): IdentitySpec {

@@ -4,7 +4,7 @@ import type { Evidence } from '../finding.ts';
 
 const MASK = '<redacted>';
 
-function scrubText(text: string, secrets: readonly string[]): string {
+export function scrubText(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
   return out;

@@ -9,7 +9,7 @@ const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization'
 /** Probe values are ours and harmless; anything else in a secret header is redacted. */
 export const PROBE_MARK = 'rampart-probe';
 
-function excerpt(text: string, limit: number, focus?: string | RegExp): string {
+export function excerpt(text: string, limit: number, focus?: string | RegExp): string {
   if (text.length <= limit) return text;
   let index = -1;
   if (typeof focus === 'string') index = text.indexOf(focus);

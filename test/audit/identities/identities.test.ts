@@ -153,7 +153,7 @@ describe('identities against a server', () => {
     assert.equal(seen.headers[1]!['x-api-key'], 'key-1');
     assert.equal(seen.headers[2]!.cookie, 'sid=abc');
     assert.match(seen.headers[3]!.authorization!, /^Bearer t\d+$/);
-    assert.deepEqual(seen.tokens.slice(0, 3), ['static-token', undefined, undefined]);
+    assert.deepEqual(seen.tokens.slice(0, 3), ['static-token', 'key-1', 'abc'], 'the token wherever it travels');
     assert.equal(seen.tokens[3], seen.headers[3]!.authorization!.slice(7));
     assert.equal(seen.intensive, true);
     assert.equal(seen.callback, 'http://127.0.0.1:9/cb');
@@ -225,14 +225,14 @@ describe('identities against a server', () => {
   test('a failed login stops the audit with a clear error and no password in it', async () => {
     await assert.rejects(
       runAudit({ target: base, rate: 1000, maxRequests: 100, timeoutMs: 2000, checks: [], tokenUrl: '/token', identities: [parseIdentity('name=d,login=alice:wrong-s3cret', 'command line')] }),
-      (error: unknown) => error instanceof AuditError && error.code === 'IDENTITY_FAILED' && /identity d: the login at .*\/token answered 400 \(invalid_grant\)/.test(error.message) && !error.message.includes('s3cret'),
+      (error: unknown) => error instanceof AuditError && error.code === 'IDENTITY_FAILED' && /identity d: the login at .*\/token \(--token-url\) answered 400 \(invalid_grant\): .*; sent POST .*password=<redacted>/.test(error.message) && !error.message.includes('s3cret'),
     );
   });
 
   test('a login identity without any token URL is refused', async () => {
     await assert.rejects(
       runAudit({ target: base, rate: 1000, maxRequests: 100, timeoutMs: 2000, checks: [], identities: [parseIdentity('name=d,login=alice,password-env=ALICE_PW', 'command line', ENV)] }),
-      /no token URL .* pass --token-url/,
+      /no login found: the spec has no OAuth2 password flow .* pass login-url=.* or --token-url/,
     );
   });
 });
