@@ -41,10 +41,11 @@ test('Node 24: a development dependency of the repository, not a dependency of t
 });
 
 // Each phrase is behaviour proved over a raw socket in test/toolkit/edge.test.ts ('request
-// target and Host, strictly'); change both together.
+// line and Host, strictly'); change both together.
 test('the README states the request-line and Host rules', () => {
   const flat = readme.replace(/\s+/g, ' ');
   for (const phrase of [
+    'HTTP/1.0 and HTTP/1.1 request lines only (`HTTP/2.0` or `HTTP/0.9` over the HTTP/1 parser: 505)',
     'exactly one `Host` line holding `host[:port]` (port 1–65535, no userinfo) that names an allowed host, else 400',
     'an absolute-form target (`GET http://host/path HTTP/1.1`) is accepted, and its authority replaces `Host` and must name an allowed host too',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);

@@ -45,7 +45,7 @@ describe('Host header allowlist', () => {
 // Absolute-form targets and malformed Host values over a raw socket (fetch cannot send them):
 // each hostile request is a 400 problem+json and the route never runs; its happy twin is
 // served. RFC 9112 §3.2 and §3.2.2.
-describe('request target and Host, strictly', () => {
+describe('request line and Host, strictly', () => {
   const recorded: Recorded = { stored: [] };
   let production: TestServer;
   let development: TestServer;
@@ -122,6 +122,31 @@ describe('request target and Host, strictly', () => {
 
   test('development refuses a loopback name with a bad port or userinfo', async () => {
     for (const host of ['localhost:evil', 'localhost:99999', 'evil@localhost', '[::1]:x']) await refused(development, '/echo', [host], 'host-not-allowed');
+  });
+
+  test('HTTP/1.0 and HTTP/1.1 request lines are served', async () => {
+    await served(production, '/echo', ['api.example.com'], 'HTTP/1.0');
+    await served(production, '/echo', ['api.example.com'], 'HTTP/1.1');
+  });
+
+  // Node's HTTP/1 parser reads these versions; nothing may be served as if it were 1.1.
+  for (const version of ['HTTP/2.0', 'HTTP/0.9', 'HTTP/1.2', 'HTTP/3.0']) {
+    test(`a ${version} request line is refused`, async () => {
+      recorded.stored.length = 0;
+      const response = await post(production, '/echo', ['api.example.com'], version);
+      assert.ok(response.status === 505 || response.status === 400, `${response.status} ${response.body}`);
+      assert.deepEqual(response.headers['content-type'], ['application/problem+json']);
+      assert.equal((JSON.parse(response.body) as { status: number }).status, response.status);
+      assert.deepEqual(recorded.stored, [], 'nothing written');
+    });
+  }
+
+  test('HTTP/2.0 and HTTP/0.9 request lines get 505, with the connection closed', async () => {
+    for (const version of ['HTTP/2.0', 'HTTP/0.9']) {
+      const response = await rawRequest(production.port, `GET /ok ${version}\r\nHost: api.example.com\r\n\r\n`);
+      assert.equal(response.status, 505, version);
+      assert.deepEqual(response.headers.connection, ['close']);
+    }
   });
 
   test('several Host lines are refused, even when each is allowed', async () => {

@@ -29,6 +29,13 @@ const BAD_TARGET = new HttpProblem(400, {
   detail: 'The request target must be a path (/...) or an absolute http or https URL without a fragment.',
 });
 
+// Node's HTTP/1 parser also takes `HTTP/0.9` and `HTTP/2.0` request lines; this server speaks
+// HTTP/1.0 and 1.1 on its sockets, so anything else is refused rather than served as 1.1.
+const VERSION_NOT_SUPPORTED = new HttpProblem(505, {
+  detail: 'This server accepts HTTP/1.0 and HTTP/1.1 request lines only.',
+  headers: { connection: 'close' },
+});
+
 /** Applies the edge rules; returns the problem to answer with, if any. */
 export function createEdge(options: EdgeOptions): (request: FastifyRequest, reply: FastifyReply) => HttpProblem | undefined {
   const { trust, limits, hostAllowed } = options;
@@ -59,6 +66,7 @@ export function createEdge(options: EdgeOptions): (request: FastifyRequest, repl
 
     // Node keeps at most maxHeadersCount fields (set one above the limit), so "more than the
     // limit" is observable here rather than silently truncated.
+    if (raw.httpVersionMajor !== 1 || raw.httpVersionMinor > 1) return VERSION_NOT_SUPPORTED;
     if (raw.rawHeaders.length / 2 > limits.headerCount) return genericProblem(431);
     if (raw.url !== undefined && raw.url.length > limits.urlLength) return genericProblem(414);
     if (keyInQuery) return API_KEY_IN_QUERY;
