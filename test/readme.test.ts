@@ -1,7 +1,7 @@
 // The README stays true: the two quick-start commands, and every setting the loader reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { settingsMarkdown } from '../src/toolkit/index.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -49,4 +49,21 @@ test('the README states the request-line and Host rules', () => {
     'exactly one `Host` line holding `host[:port]` (port 1–65535, no userinfo) that names an allowed host, else 400',
     'an absolute-form target (`GET http://host/path HTTP/1.1`) is accepted, and its authority replaces `Host` and must name an allowed host too',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
+});
+
+// Proved in test/toolkit/hostile-input.test.ts (charsets, codings) and test/app/oauth.test.ts
+// (form charsets); the edge refuses codings before the body is read (src/toolkit/server/edge.ts).
+test('the README says request bodies are UTF-8 and never compressed, and why', () => {
+  const flat = readme.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'in UTF-8 (a `charset` other than `utf-8`: 415; bytes that are not UTF-8: 400)',
+    'no compressed request bodies: any `Content-Encoding` but `identity` is 415, and any `Transfer-Encoding` but `chunked` 400',
+    'the server never decompresses, because a decompression bomb is small on the wire and the body limit is measured before decoding',
+  ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
+  for (const dir of ['toolkit', 'app']) {
+    const root = new URL(`../src/${dir}/`, import.meta.url);
+    for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.ts'))) {
+      assert.doesNotMatch(readFileSync(new URL(file, root), 'utf8'), /\b(?:create)?(?:gunzip|inflate|inflateRaw|brotliDecompress|zstdDecompress|unzip)(?:Sync)?\s*\(|DecompressionStream/i, `src/${dir}/${file}: the README says the server never decompresses`);
+    }
+  }
 });

@@ -47,6 +47,21 @@ describe('token endpoint protocol', () => {
     assert.equal(response.status, 415);
   });
 
+  test('a form declared UTF-8 is read; one declared in another charset is 415 and logs nobody in', async () => {
+    const fields = new URLSearchParams({ grant_type: 'password', username: 'olga', password: STRONG_PASSWORD }).toString();
+    const send = (contentType: string) => request(service.url, '/v1/auth/token', { method: 'POST', headers: { 'content-type': contentType }, body: fields });
+    assert.equal((await send('application/x-www-form-urlencoded; charset=UTF-8')).status, 200);
+    const logins = async () => (await service.identity.events.list({ limit: 500 })).filter((event) => event.type === 'login_succeeded').length;
+    const before = await logins();
+    for (const charset of ['utf-16', 'iso-8859-1', 'utf-7']) {
+      const response = await send(`application/x-www-form-urlencoded; charset=${charset}`);
+      assert.equal(response.status, 415, charset);
+      assert.equal(response.headers['content-type'], 'application/problem+json');
+      assert.equal((response.json() as { type: string }).type, 'tag:rampart.dev,2026:problem:charset-not-accepted');
+    }
+    assert.equal(await logins(), before, 'no login recorded');
+  });
+
   test('unknown parameters are ignored, as RFC 6749 requires', async () => {
     assert.equal((await token(service, { grant_type: 'password', username: 'olga', password: STRONG_PASSWORD, nonce: 'x' })).status, 200);
   });

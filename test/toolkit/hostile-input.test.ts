@@ -1,6 +1,7 @@
 // Bad input never hurts: each hostile request gets its 4xx problem+json and nothing is stored.
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { rawRequest, request } from '../helpers/http.ts';
 import { testRoutes, type Recorded } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -25,7 +26,32 @@ describe('hostile input changes nothing', () => {
     assert.deepEqual(recorded.stored, [{ name: 'widget', qty: 2 }]);
   });
 
-  const cases: [string, number, string | undefined, { headers?: Record<string, string>; body?: string; path?: string }][] = [
+  test('UTF-8 declared in any spelling, and the identity coding, are read (the control cases)', async () => {
+    const sent = [
+      { 'content-type': 'application/json; charset=utf-8' },
+      { 'content-type': 'application/json;charset=UTF-8' },
+      { 'content-type': 'application/json; charset="utf-8"' },
+      { ...JSON_TYPE, 'content-encoding': 'identity' },
+    ];
+    for (const headers of sent) {
+      const response = await request(server.url, '/echo', { method: 'POST', headers, body: '{"name":"wïdget"}' });
+      assert.equal(response.status, 200, `${JSON.stringify(headers)}: ${response.body}`);
+    }
+    assert.deepEqual(recorded.stored, sent.map(() => ({ name: 'wïdget' })));
+  });
+
+  const gzipped = gzipSync('{"name":"widget"}');
+  const cases: [string, number, string | undefined, { headers?: Record<string, string>; body?: string | Buffer; path?: string }][] = [
+    ['JSON declared as UTF-16', 415, 'charset-not-accepted', { headers: { 'content-type': 'application/json; charset=utf-16' }, body: '{"name":"x"}' }],
+    ['JSON declared as latin1', 415, 'charset-not-accepted', { headers: { 'content-type': 'application/json; charset=latin1' }, body: '{"name":"x"}' }],
+    ['JSON declared as ISO-8859-1, quoted', 415, 'charset-not-accepted', { headers: { 'content-type': 'application/json; charset="ISO-8859-1"' }, body: '{"name":"x"}' }],
+    ['JSON with a second, non-UTF-8 charset', 415, 'charset-not-accepted', { headers: { 'content-type': 'application/json; charset=utf-8; charset=utf-7' }, body: '{"name":"x"}' }],
+    ['UTF-16 bytes without a charset', 400, 'invalid-utf8', { headers: JSON_TYPE, body: Buffer.from('\ufeff{"name":"x"}', 'utf16le') }],
+    ['an overlong UTF-8 quote (C0 A2)', 400, 'invalid-utf8', { headers: JSON_TYPE, body: Buffer.concat([Buffer.from('{"name":"x'), Buffer.from([0xc0, 0xa2]), Buffer.from('"}')]) }],
+    ['a gzip body', 415, 'content-encoding-not-accepted', { headers: { ...JSON_TYPE, 'content-encoding': 'gzip' }, body: gzipped }],
+    ['a gzip body declared after identity', 415, 'content-encoding-not-accepted', { headers: { ...JSON_TYPE, 'content-encoding': 'identity, gzip' }, body: gzipped }],
+    ['a body declared as br but sent plain', 415, 'content-encoding-not-accepted', { headers: { ...JSON_TYPE, 'content-encoding': 'br' }, body: '{"name":"x"}' }],
+    ['a body declared as deflate but sent plain', 415, 'content-encoding-not-accepted', { headers: { ...JSON_TYPE, 'content-encoding': 'Deflate' }, body: '{"name":"x"}' }],
     ['malformed JSON', 400, 'malformed-json', { headers: JSON_TYPE, body: '{"name": "x",' }],
     ['an empty JSON body', 400, 'malformed-json', { headers: JSON_TYPE, body: '' }],
     ['a wrong content type', 415, undefined, { headers: { 'content-type': 'text/plain' }, body: '{"name":"x"}' }],
@@ -67,6 +93,25 @@ describe('hostile input changes nothing', () => {
     assert.equal(bad.status, 400);
     assert.deepEqual((bad.json() as { errors: unknown[] }).errors, [{ in: 'query', pointer: '/limit', detail: 'must be at most 100' }]);
     assert.equal((await request(server.url, '/search?limit=5&extra=1')).status, 400);
+  });
+
+  test('a transfer coding other than chunked is refused before the body is read', async () => {
+    const send = (coding: string) => rawRequest(server.port, `POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: ${coding}\r\nConnection: close\r\n\r\nc\r\n{"name":"x"}\r\n0\r\n\r\n`);
+    assert.equal((await send('chunked')).status, 200, 'the control case');
+    assert.deepEqual(recorded.stored, [{ name: 'x' }]);
+    recorded.stored.length = 0;
+    for (const coding of ['gzip, chunked', 'deflate, chunked']) {
+      const response = await send(coding);
+      assert.equal(response.status, 400, coding);
+      assert.deepEqual(response.headers['content-type'], ['application/problem+json']);
+      assert.equal((JSON.parse(response.body) as { type: string }).type, 'tag:rampart.dev,2026:problem:transfer-coding-not-accepted');
+    }
+    assert.deepEqual(recorded.stored, []);
+  });
+
+  test('the 415 for a compressed body says which coding is accepted', async () => {
+    const response = await request(server.url, '/echo', { method: 'POST', headers: { ...JSON_TYPE, 'content-encoding': 'gzip' }, body: gzipped });
+    assert.equal(response.headers['accept-encoding'], 'identity');
   });
 
   test('an over-long URL is 414 and oversized headers are 431, storing nothing', async () => {

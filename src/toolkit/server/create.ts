@@ -10,6 +10,7 @@ import { createCors } from '../cors/cors.ts';
 import { errorHandler, genericProblem, sendProblem } from '../errors/handler.ts';
 import { HttpProblem } from '../errors/problem.ts';
 import { parseJsonBody } from '../limits/json-body.ts';
+import { utf8Body } from '../limits/charset.ts';
 import { createLoadShedder } from '../limits/load-shedding.ts';
 import { observeUnmatched, requestObserver } from '../metrics/hooks.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -274,12 +275,12 @@ function toArray<T>(value: T | T[] | undefined): T[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-/** JSON only; every other media type is a 415 unless a route installs its own parser. */
+/** JSON only (UTF-8); every other media type is a 415 unless a route installs its own parser. */
 function installBodyParsers(fastify: FastifyInstance, options: ServerOptions): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string, options.limits.jsonDepth));
+      done(null, parseJsonBody(utf8Body(request.headers['content-type'], body as Buffer), options.limits.jsonDepth));
     } catch (error) {
       done(error as Error, undefined);
     }

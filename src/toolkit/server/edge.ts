@@ -36,6 +36,30 @@ const VERSION_NOT_SUPPORTED = new HttpProblem(505, {
   headers: { connection: 'close' },
 });
 
+// Bodies are read as sent: no content coding is decoded (a decompression bomb passes any
+// size limit measured before decoding), and Node's parser decodes only `chunked`, so a body
+// declaring another coding would be read raw. Refused before a byte of it is read.
+const COMPRESSED_BODY = new HttpProblem(415, {
+  slug: 'content-encoding-not-accepted',
+  title: 'Content-Encoding not accepted',
+  detail: 'Request bodies must not be compressed: send them without Content-Encoding (or with identity).',
+  headers: { 'accept-encoding': 'identity' },
+});
+const TRANSFER_CODING = new HttpProblem(400, {
+  slug: 'transfer-coding-not-accepted',
+  title: 'Transfer-Encoding not accepted',
+  detail: 'The only transfer coding accepted is chunked.',
+});
+
+/** Every coding listed is `identity` (empty list elements are allowed, RFC 9110 §5.6.1). */
+function identityOnly(codings: string): boolean {
+  for (const coding of codings.split(',')) {
+    const name = coding.trim().toLowerCase();
+    if (name !== '' && name !== 'identity') return false;
+  }
+  return true;
+}
+
 /** Applies the edge rules; returns the problem to answer with, if any. */
 export function createEdge(options: EdgeOptions): (request: FastifyRequest, reply: FastifyReply) => HttpProblem | undefined {
   const { trust, limits, hostAllowed } = options;
@@ -72,6 +96,10 @@ export function createEdge(options: EdgeOptions): (request: FastifyRequest, repl
     if (keyInQuery) return API_KEY_IN_QUERY;
     const hostRefusal = checkRequestHost(raw, hostAllowed);
     if (hostRefusal !== undefined) return hostRefusal === 'host' ? BAD_HOST : BAD_TARGET;
+    const transferCoding = headers['transfer-encoding'];
+    if (transferCoding !== undefined && transferCoding.trim().toLowerCase() !== 'chunked') return TRANSFER_CODING;
+    const contentCoding = headers['content-encoding'];
+    if (contentCoding !== undefined && !identityOnly(contentCoding)) return COMPRESSED_BODY;
     return undefined;
   };
 }
