@@ -5,6 +5,7 @@ import type { Answer } from './http/answers.ts';
 import type { HttpClient, HttpRequestSpec, HttpResult } from './http/client.ts';
 import type { AuditIdentity } from './identities/identity.ts';
 import type { ApiSpec } from './spec/load.ts';
+import type { SafetyPolicy } from './safety/policy.ts';
 import type { RequestPlanner } from './spec/request.ts';
 import type { Survey } from './survey.ts';
 import type { Target } from './target.ts';
@@ -68,6 +69,8 @@ export interface CheckContext {
   /** Present exactly when a spec is. */
   readonly planner: RequestPlanner | undefined;
   readonly survey: Survey;
+  /** Decides what may be called (safety/policy.ts); the engine enforces it on every request. */
+  readonly safety: SafetyPolicy;
   readonly dryRun: boolean;
   /** A random token for this run (probe origins, marker values). */
   readonly token: string;

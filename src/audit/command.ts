@@ -46,6 +46,7 @@ interface CliOptions {
   tokenUrl?: string;
   intensive?: boolean;
   callbackUrl?: string;
+  unsafe?: string;
   baseline?: string;
   writeBaseline?: string;
 }
@@ -90,6 +91,7 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     ...(options.identity === undefined ? {} : { identities: options.identity }),
     tokenUrl: options.tokenUrl,
     callbackUrl: options.callbackUrl,
+    unsafe: options.unsafe,
     baseline: options.baseline,
     writeBaseline: options.writeBaseline,
     ...(options.intensive === true ? { intensive: true } : {}),
@@ -126,6 +128,7 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
         ...(settings.tokenUrl === undefined ? {} : { tokenUrl: settings.tokenUrl }),
         intensive: settings.intensive,
         ...(settings.callbackUrl === undefined ? {} : { callbackUrl: settings.callbackUrl }),
+        unsafe: settings.unsafe,
       },
       {
         info: (message) => {
@@ -241,6 +244,7 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .option('--token-url <url>', 'OAuth2 token URL for login identities (default: the spec\'s password flow)')
     .option('--intensive', 'also run heavy and timing checks')
     .option('--callback-url <url>', 'a URL you control that the target may call (out-of-band probes)')
+    .option('--unsafe <names>', 'comma-separated operations the audit may call although their names say they reset, delete, log out… or change state (operationId, path, "METHOD path", or the word)')
     .option('--baseline <file>', 'accepted findings (from --write-baseline): reported as suppressed, never failing the run')
     .option('--write-baseline <file>', "write a baseline accepting this run's findings, and report the run against it")
     .configureOutput({

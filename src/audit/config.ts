@@ -40,6 +40,8 @@ export interface Settings {
   tokenUrl?: string;
   intensive: boolean;
   callbackUrl?: string;
+  /** Operations the safety policy may call although their names say they destroy or change state. */
+  unsafe: string[];
 }
 
 export const DEFAULTS = {
@@ -74,9 +76,10 @@ export interface RawSettings {
   tokenUrl?: unknown;
   intensive?: unknown;
   callbackUrl?: unknown;
+  unsafe?: unknown;
 }
 
-const KEYS = ['target', 'openapi', 'format', 'output', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'baseline', 'writeBaseline'] as const;
+const KEYS = ['target', 'openapi', 'format', 'output', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline'] as const;
 const PATH_KEYS = new Set(['openapi', 'output', 'ca', 'baseline', 'writeBaseline']);
 
 function invalid(source: string, message: string): never {
@@ -113,11 +116,11 @@ export async function loadConfigFile(path: string): Promise<RawSettings> {
   return out;
 }
 
-function list(source: string, name: string, value: unknown): string[] {
+function list(source: string, name: string, value: unknown, what = 'check ids'): string[] {
   if (value === undefined) return [];
-  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : invalid(source, `\`${name}\` must be a list of check ids`);
+  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : invalid(source, `\`${name}\` must be a list of ${what}`);
   return items.map((item) => {
-    if (typeof item !== 'string') invalid(source, `\`${name}\` must be a list of check ids`);
+    if (typeof item !== 'string') invalid(source, `\`${name}\` must be a list of ${what}`);
     return item.trim();
   }).filter((item) => item !== '');
 }
@@ -174,6 +177,7 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
   if (maxRequests !== undefined) out.maxRequests = maxRequests;
   if (raw.only !== undefined) out.only = list(source, 'only', raw.only);
   if (raw.skip !== undefined) out.skip = list(source, 'skip', raw.skip);
+  if (raw.unsafe !== undefined) out.unsafe = list(source, 'unsafe', raw.unsafe, 'operation names (operationId, path, `METHOD path` or a word)');
   const dryRun = flag(source, 'dryRun', raw.dryRun);
   if (dryRun !== undefined) out.dryRun = dryRun;
   const timeout = positive(source, 'timeout', raw.timeout, false, 600);
@@ -228,6 +232,7 @@ export function resolveSettings(cli: RawSettings, config: RawSettings | undefine
     insecure: false,
     identities: [],
     intensive: false,
+    unsafe: [],
     ...merged,
     target: merged.target,
   };

@@ -12,7 +12,10 @@ import type { HttpRequestSpec, HttpResult, SentRequest } from './http/client.ts'
 import type { IdentitySpec } from './identities/config.ts';
 import { ConfiguredIdentity, LoginFailed, sendAs } from './identities/identity.ts';
 import type { AuditIdentity } from './identities/identity.ts';
-import { SafetyLedger } from './identities/ledger.ts';
+import { ownedBy, SafetyLedger, WriteLedger } from './identities/ledger.ts';
+import type { WriteRecord } from './identities/ledger.ts';
+import { createdUrl } from './lib/created.ts';
+import { SafetyPolicy, unparseable } from './safety/policy.ts';
 import { redactEvidence } from './identities/redact.ts';
 import { carrierFor, loginPlans } from './identities/login.ts';
 import type { LoginPlan } from './identities/login.ts';
@@ -51,6 +54,8 @@ export interface AuditOptions {
   intensive?: boolean;
   /** A URL the target may call back (out-of-band probes). */
   callbackUrl?: string;
+  /** Operations the safety policy may call although their names say they destroy (operationId, path, `METHOD path` or the word). */
+  unsafe?: readonly string[];
 }
 
 export interface AuditHooks {
@@ -80,6 +85,8 @@ export interface AuditResult {
   /** False when the budget ran out or the target stopped answering usefully. */
   complete: boolean;
   dryRun: boolean;
+  /** Every write the audit sent, and whether what it changed was restored. */
+  writes: WriteRecord[];
 }
 
 export function selectChecks(all: readonly Check[], only: readonly string[] = [], skip: readonly string[] = []): Check[] {
@@ -171,15 +178,59 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const target = new Target(base, spec);
     const identities = await prepareIdentities(options, target, spec, client);
     const ledger = new SafetyLedger();
+    const writes = new WriteLedger();
+    const policy = new SafetyPolicy({ spec, target, unsafe: options.unsafe ?? [], own: (url) => ownedBy(ledger.entries, url) });
+    /** Every request after the reach goes through here: judged by the safety policy, writes recorded in the ledger. */
+    const gated = async (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> => {
+      const url = new URL(request.url);
+      const verdict = policy.judge({ ...request, url, ...(identity === undefined ? {} : { identity: identity.name }) });
+      if (!verdict.send) {
+        return { outcome: 'skipped', request: { method: request.method, url: url.href, headers: {} }, error: `not sent: ${verdict.reason}`, reason: 'unsafe' };
+      }
+      const result = await client.send(request);
+      if (!verdict.write || options.dryRun === true) return result;
+      const status = usable(result) ? result.response.status : undefined;
+      // A 5xx to a body that cannot be accepted is a parser failing, not a write that broke something.
+      if (status !== undefined && request.unacceptableBody !== true && !unparseable(request.body, request.headers)) policy.answered(true, status);
+      const op = policy.named(request.method, url);
+      const record: WriteRecord = {
+        method: request.method,
+        route: op.path,
+        identity: identity?.name ?? 'anonymous',
+        why: request.purpose ?? 'probe',
+        answer: status ?? (result.outcome === 'ok' ? 0 : result.error),
+        restored: 'nothing changed: no 2xx answer',
+      };
+      if (status !== undefined && status >= 200 && status < 300) {
+        record.restored = 'pending';
+        const own = ownedBy(ledger.entries, url);
+        if (own) record.url = url.href;
+        else if (request.method === 'POST' && usable(result)) {
+          // What a POST made is the run's own: deleted at the end by whoever made it.
+          const made = createdUrl(url, result);
+          if (made !== undefined) {
+            ledger.created(made, identity);
+            record.url = made.href;
+          }
+        }
+        if (identity === undefined && !policy.isLoginRequest(request.method, url)) {
+          notes.push(`safety: ${request.method} ${op.path} without credentials, with a body that should not be accepted (${request.purpose ?? 'probe'}), answered ${status}: ${record.url === undefined ? 'the audit could not tell what it made' : `it made ${record.url}, deleted at the end`}`);
+        }
+        if (policy.isLoginRequest(request.method, url)) record.restored = 'nothing to restore: a login';
+      }
+      writes.add(record);
+      return result;
+    };
     const secrets = (): string[] => identities.flatMap((i) => (i instanceof ConfiguredIdentity ? i.secrets : []));
     const values = new ValueBank();
     const planner = spec ? new RequestPlanner(spec, target, values) : undefined;
     hooks.onPhase?.('survey');
     const survey = await runSurvey(target, spec, planner, values, {
-      send: (request) => client.send({ ...request, purpose: request.purpose ?? 'survey' }),
+      send: (request) => gated({ ...request, purpose: request.purpose ?? 'survey' }, undefined),
       note: (message) => notes.push(message),
     }, reach);
     for (const [operation, error] of survey.unanswered) {
+      if (error.startsWith('not sent:')) continue;
       notes.push(`survey: GET ${operation.path} got no usable answer (${error}); checks that need it skip it`);
     }
 
@@ -189,8 +240,8 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const token = randomBytes(4).toString('hex');
     const unanswered = new Map<string, { count: number; first: string }>();
     const contextFor = (check: Check): CheckContext => {
-      const send = async (request: HttpRequestSpec): Promise<HttpResult> => {
-        const result = await client.send({ ...request, purpose: `${check.id}: ${request.purpose ?? 'probe'}` });
+      const sendFor = (identity: AuditIdentity | undefined) => async (request: HttpRequestSpec): Promise<HttpResult> => {
+        const result = await gated({ ...request, purpose: `${check.id}: ${request.purpose ?? 'probe'}` }, identity);
         // Throttled answers a check asked to observe (rate-limit probes) are answers, not failures.
         if (result.outcome === 'failed' || (result.outcome === 'throttled' && request.onThrottle !== 'observe')) {
           const entry = unanswered.get(check.id) ?? { count: 0, first: `${result.request.method} ${target.routeOf(new URL(result.request.url))}: ${result.error}` };
@@ -199,8 +250,10 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         }
         return result;
       };
+      const send = sendFor(undefined);
       return {
         check,
+        safety: policy,
         target,
         spec,
         planner,
@@ -217,7 +270,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         identities,
         intensive: options.intensive === true,
         callbackUrl: options.callbackUrl,
-        sendAs: (identity: AuditIdentity, request: HttpRequestSpec) => sendAs(send, identity, request, target.origin),
+        sendAs: (identity: AuditIdentity, request: HttpRequestSpec) => sendAs(sendFor(identity), identity, request, target.origin),
         created: (url: URL | string, by: AuditIdentity) => {
           ledger.created(url, by);
         },
@@ -271,11 +324,15 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     if (answers.dropped > 0) notes.push(`passive checks did not see ${answers.dropped} answer(s): the kept answers reached their size cap`);
     if (ledger.entries.length > 0) {
       hooks.onPhase?.('clean up');
-      const left = await ledger.cleanUp((identity, request) => sendAs((r) => client.send(r), identity, request, target.origin));
+      const left = await ledger.cleanUp((identity, request) =>
+        identity === undefined ? gated({ ...request, restore: true }, undefined) : sendAs((r) => gated({ ...r, restore: true }, identity), identity, request, target.origin),
+      );
       for (const problem of left) notes.push(`safety: ${problem}`);
     }
+    writes.settle(ledger.entries);
+    for (const [operation, reason] of policy.skipped) notes.push(`not called (safety): ${operation}: ${reason}`);
 
-    return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options);
+    return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, writes.writes);
   } finally {
     client.close();
   }
@@ -352,6 +409,7 @@ function finish(
   notes: string[],
   client: HttpClient,
   options: AuditOptions,
+  writes: WriteRecord[] = [],
 ): AuditResult {
   // The same flaw reported twice (two checks, or twice by one) is one finding.
   const unique = new Map<string, Finding>();
@@ -375,5 +433,6 @@ function finish(
     notes,
     complete: stop === undefined && client.stats.throttled === 0,
     dryRun: options.dryRun === true,
+    writes,
   };
 }

@@ -8,13 +8,19 @@ import { audit, BROWSER_IDENTITY, describe as list, IDENTITIES, plantedFlaws, st
 import type { PlantedFlaw, Twins } from './helpers.ts';
 import { closeAll } from '../helpers/close-all.ts';
 
+/**
+ * What this fixture's owner lets the audit do beyond its safe defaults (issue 19): write privileged
+ * fields to a given identity's own profile (no registration route to make a throwaway account), and
+ * burst the payment flow (a write). Without them, those two planted flaws are not probed.
+ */
+const UNSAFE = ['PATCH /me', 'POST /payments'];
 let twins: Twins;
 let overHttp: AuditResult;
 let overHttps: AuditResult;
 before(async () => {
   twins = await startTwins();
   // The plain-HTTP audit runs every check, as alice, bob and admin; HSTS is only judged over HTTPS.
-  overHttp = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY] });
+  overHttp = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY], unsafe: UNSAFE });
   overHttps = await audit(twins.vulnTls, { only: ['transport'], ca: twins.ca });
 });
 after(() => closeAll(twins));
@@ -62,7 +68,7 @@ describe('ground truth: the vulnerable API and its fixed twin', () => {
   });
 
   test('precision on the fixed twin: no finding at all, over HTTPS and over plain HTTP', async () => {
-    const secure = await audit(twins.fixed, { ca: twins.ca, identities: [...IDENTITIES, BROWSER_IDENTITY] });
+    const secure = await audit(twins.fixed, { ca: twins.ca, identities: [...IDENTITIES, BROWSER_IDENTITY], unsafe: UNSAFE });
     assert.deepEqual(secure.findings, [], list(secure));
     assert.ok(secure.complete, secure.notes.join('\n'));
     const plain = await audit(twins.fixedPlain, { only: ['transport'], ca: twins.ca });
@@ -70,7 +76,7 @@ describe('ground truth: the vulnerable API and its fixed twin', () => {
   });
 
   test('fingerprints are stable across runs and hosts', async () => {
-    const again = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY] });
+    const again = await audit(twins.vuln, { identities: [...IDENTITIES, BROWSER_IDENTITY], unsafe: UNSAFE });
     const prints = (r: AuditResult): string[] => r.findings.map((f) => f.fingerprint).sort();
     assert.deepEqual(prints(again), prints(overHttp));
     const overTls = await audit(twins.vulnTls, { only: ['injection'], ca: twins.ca, identities: IDENTITIES });

@@ -126,7 +126,12 @@ async function probe(ctx: CheckContext, identity: AuditIdentity, flow: Flow): Pr
     if (second === undefined || created.length < 2) return;
     let last: UsableResult = second;
     for (let i = 1; i <= FLOW_BURST; i++) {
-      const result = await ctx.sendAs(identity, request(`rampart-probe-${ctx.token}-burst-${i}`, `sensitive flow: burst ${i}/${FLOW_BURST}`));
+      // A burst: the safety policy sends it only where --unsafe allows it (bursts go to reads and logins).
+      const result = await ctx.sendAs(identity, { ...request(`rampart-probe-${ctx.token}-burst-${i}`, `sensitive flow: burst ${i}/${FLOW_BURST}`), burst: true });
+      if (result.outcome === 'skipped' && result.reason === 'unsafe') {
+        ctx.note(`POST ${flow.operation.path}: the same Idempotency-Key made two objects, but the burst was not sent (${result.error}); no finding without it`);
+        return;
+      }
       if (limited(result)) return;
       const ok = record(result);
       if (ok === undefined) return;

@@ -82,7 +82,9 @@ async function probe(ctx: CheckContext, grouped: Grouped, identity: AuditIdentit
     'sec-fetch-mode': 'no-cors',
   };
   const text = JSON.stringify(body);
-  const anonymous = await ctx.send({ method: 'POST', url, headers: crossSite, body: text, purpose: 'control: the same request without the cookie' });
+  // The control carries the body cut short: refused for want of the cookie (401/403) before it is read, it proves the cookie
+  // is what lets the request in; and no anonymous write can succeed (issue 19 item 3).
+  const anonymous = await ctx.send({ method: 'POST', url, headers: crossSite, body: text.slice(0, -1), unacceptableBody: true, purpose: 'control: the same request cut short, without the cookie' });
   if (!usable(anonymous) || (anonymous.response.status !== 401 && anonymous.response.status !== 403)) return;
   const forged = await ctx.sendAs(identity, { method: 'POST', url, headers: crossSite, body: text, purpose: 'cross-site request with the cookie' });
   if (!usable(forged)) return;

@@ -12,6 +12,7 @@ import { exchange } from '../lib/evidence.ts';
 import { canaryBody, createdUrl, families, objectOf, ok, users } from '../lib/owned.ts';
 import type { ApiSpec, Operation } from '../spec/load.ts';
 import { requiresAuth } from '../spec/load.ts';
+import { parseJson } from '../lib/links.ts';
 import { deref, isObject } from '../spec/refs.ts';
 import type { Json, JsonObject } from '../spec/refs.ts';
 
@@ -65,22 +66,94 @@ function requestFields(spec: ApiSpec, operation: Operation): Set<string> {
   return out;
 }
 
-/** A value for `key` different from `current` that would raise privileges. */
-export function raisedValue(key: string, current: Json | undefined): Json | undefined {
+const HIGHER = /admin|owner|super|root|manager|staff|editor|moderator|premium|pro|enterprise|gold|vip/i;
+
+/**
+ * A value for `key` different from `current` that would raise privileges and that the target
+ * accepts (issue 19 item 4): a string only from the spec's enum for that field or from values the
+ * target's own answers hold under that name; a number no higher than a declared maximum.
+ * `known`: those accepted values (undefined: none known).
+ */
+export function raisedValue(key: string, current: Json | undefined, known?: readonly Json[], maximum?: number): Json | undefined {
   if (typeof current === 'boolean') return current ? undefined : true;
-  if (typeof current === 'number') return current + 1000;
-  if (Array.isArray(current)) return current.includes('admin') ? undefined : [...current, 'admin'];
-  if (typeof current === 'string' && /role|group|level|tier|plan/i.test(key)) return current === 'admin' ? undefined : 'admin';
+  if (typeof current === 'number') {
+    const raised = maximum === undefined ? current + 1000 : Math.min(current + 1000, maximum);
+    return raised > current ? raised : undefined;
+  }
+  const strings = (known ?? []).filter((v): v is string => typeof v === 'string');
+  const best = (except: readonly string[]): string | undefined => strings.find((v) => HIGHER.test(v) && !except.includes(v));
+  if (Array.isArray(current)) {
+    const value = best(current.filter((v): v is string => typeof v === 'string'));
+    return value === undefined ? undefined : [...current, value];
+  }
+  if (typeof current === 'string' && /role|group|level|tier|plan/i.test(key)) return best([current]);
   return undefined;
 }
 
-/** Fields to try: shown by the answer, not offered by the request schema, named like privileges. */
-function candidates(current: JsonObject, accepted: Set<string>): JsonObject {
+/** Values the target accepts for a field: every enum the spec gives a property of that name, else values its answers hold under it. */
+export function knownValues(ctx: CheckContext, key: string): Json[] {
+  const out = new Set<Json>();
+  const walk = (node: Json | undefined, depth: number): void => {
+    if (depth > 40 || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item, depth + 1);
+      return;
+    }
+    const properties = node.properties;
+    if (isObject(properties)) {
+      const property = deref(ctx.spec!.document, properties[key]);
+      const items = isObject(property) ? deref(ctx.spec!.document, property.items) : undefined;
+      for (const source of [property, items]) if (isObject(source) && Array.isArray(source.enum)) for (const value of source.enum) out.add(value);
+    }
+    for (const value of Object.values(node)) walk(value, depth + 1);
+  };
+  walk(ctx.spec?.document, 0);
+  if (out.size > 0) return [...out];
+  const seen = new Set<string>();
+  const collect = (node: Json | undefined, depth: number): void => {
+    if (depth > 8 || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) {
+      for (const item of node.slice(0, 200)) collect(item, depth + 1);
+      return;
+    }
+    for (const [name, value] of Object.entries(node)) {
+      if (name === key && typeof value === 'string') seen.add(value);
+      else if (name === key && Array.isArray(value)) for (const v of value) if (typeof v === 'string') seen.add(v);
+      else collect(value, depth + 1);
+    }
+  };
+  for (const answer of ctx.answers) {
+    const status = answer.result.response.status;
+    if (status >= 200 && status < 300 && /json/i.test(answer.result.response.headers['content-type'] ?? '')) collect(parseJson(answer.result.response.text), 0);
+  }
+  return [...seen];
+}
+
+/** A declared maximum for a numeric field of that name, anywhere in the spec. */
+function declaredMaximum(ctx: CheckContext, key: string): number | undefined {
+  let found: number | undefined;
+  const walk = (node: Json | undefined, depth: number): void => {
+    if (found !== undefined || depth > 40 || node === null || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach((item) => walk(item, depth + 1));
+    if (isObject(node.properties)) {
+      const property = deref(ctx.spec!.document, node.properties[key]);
+      if (isObject(property) && typeof property.maximum === 'number') found = property.maximum;
+    }
+    for (const value of Object.values(node)) walk(value, depth + 1);
+  };
+  walk(ctx.spec?.document, 0);
+  return found;
+}
+
+/** Fields to try: shown by the answer, not offered by the request schema, named like privileges, with a value the target accepts. */
+function candidates(ctx: CheckContext, current: JsonObject, accepted: Set<string>, others: readonly JsonObject[]): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(current)) {
     if (accepted.has(key) || IDENTIFIER.test(key) || !PRIVILEGED.test(key)) continue;
-    const raised = raisedValue(key, value);
+    const seen = others.map((o) => o[key]).filter((v): v is Json => v !== undefined).flatMap((v) => (Array.isArray(v) ? v : [v]));
+    const raised = raisedValue(key, value, [...knownValues(ctx, key), ...seen], declaredMaximum(ctx, key));
     if (raised !== undefined) out[key] = raised;
+    else if (typeof value === 'string' || Array.isArray(value)) ctx.note(`${key}: no higher value the target is known to accept (no enum in the spec, none seen in its answers); not sent`);
   }
   return out;
 }
@@ -91,13 +164,25 @@ function landed(sent: JsonObject, before: JsonObject | undefined, after: JsonObj
 
 async function probeUpdate(ctx: CheckContext, who: AuditIdentity, operation: Operation): Promise<void> {
   const spec = ctx.spec!;
+  // Privileged fields only on an account the audit made for the purpose, never a given identity (unless --unsafe names the route).
+  const allowed = ctx.safety.callable(operation, { identity: true });
+  if (!allowed.send) {
+    ctx.note(`${operation.method} ${operation.path}: privileged fields not tried on ${who.name}, an identity the audit was given (${allowed.reason})`);
+    return;
+  }
   const url = ctx.target.url(operation.path);
   const read = (purpose: string): Promise<HttpResult> => ctx.sendAs(who, { method: 'GET', url, purpose });
   const first = await read(`${operation.path} as ${who.name} before`);
   const before = objectOf(first);
   if (before === undefined) return;
   const accepted = requestFields(spec, operation);
-  const extra = candidates(before, accepted);
+  // What the other identities read at the same path: values the target itself holds for these fields.
+  const others: JsonObject[] = [];
+  for (const other of ctx.identities.filter((i) => i !== who)) {
+    const theirs = objectOf(await ctx.sendAs(other, { method: 'GET', url, purpose: `${operation.path} as ${other.name}: values the target holds` }));
+    if (theirs !== undefined) others.push(theirs);
+  }
+  const extra = candidates(ctx, before, accepted, others);
   if (Object.keys(extra).length === 0) return;
   const bodyOf = (fields: JsonObject): JsonObject => {
     if (operation.method === 'PATCH') return fields;
@@ -111,7 +196,22 @@ async function probeUpdate(ctx: CheckContext, who: AuditIdentity, operation: Ope
   const attempt = await write(extra, `send privileged fields ${Object.keys(extra).join(', ')}`);
   const check = await read('read back');
   const after = objectOf(check);
-  if (after === undefined) return;
+  if (after === undefined) {
+    // The write may have broken the object: put every field back at once, verify, and say so loudly.
+    if (!usable(attempt) || attempt.response.status >= 300) return;
+    const original: JsonObject = {};
+    for (const key of Object.keys(extra)) original[key] = before[key] ?? null;
+    await write(original, `restore ${Object.keys(original).join(', ')} (the read-back failed)`);
+    const verify = objectOf(await read('verify the restore after a failed read-back'));
+    const back = verify !== undefined && Object.keys(original).every((key) => isDeepStrictEqual(verify[key], before[key]));
+    const answered = usable(check) ? `answered ${check.response.status}` : check.error;
+    ctx.note(
+      back
+        ? `RESTORED: ${operation.method} ${operation.path} as ${who.name} accepted ${JSON.stringify(extra)} (${attempt.response.status}), then the read-back of ${url.href} ${answered}; the original values were written back and verified`
+        : `RESTORE FAILED: ${operation.method} ${operation.path} as ${who.name} accepted ${JSON.stringify(extra)} (${attempt.response.status}), then the read-back of ${url.href} ${answered}, and the restore could not be verified: set ${JSON.stringify(original)} back by hand`,
+    );
+    return;
+  }
   const changed = landed(extra, before, after);
   if (changed.length === 0) return;
 
@@ -154,8 +254,9 @@ async function probeCreate(ctx: CheckContext, who: AuditIdentity, create: Operat
   const extra: JsonObject = {};
   for (const [key, type] of shown) {
     if (accepted.has(key) || IDENTIFIER.test(key) || !PRIVILEGED.test(key)) continue;
-    const value = type === 'boolean' ? true : type === 'integer' || type === 'number' ? 1_000_000 : type === 'array' ? ['admin'] : type === 'string' && /role|group|level|tier|plan/i.test(key) ? 'admin' : undefined;
-    if (value !== undefined) extra[key] = value;
+    const empty = type === 'boolean' ? false : type === 'integer' || type === 'number' ? 0 : type === 'array' ? [] : type === 'string' ? '' : undefined;
+    const value = empty === undefined ? undefined : raisedValue(key, empty, knownValues(ctx, key), declaredMaximum(ctx, key));
+    if (value !== undefined) extra[key] = type === 'integer' || type === 'number' ? Math.min(1_000_000, declaredMaximum(ctx, key) ?? 1_000_000) : value;
   }
   if (Object.keys(extra).length === 0) return;
   const canary = `rampart-canary-${ctx.token}-ma`;

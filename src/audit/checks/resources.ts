@@ -139,15 +139,17 @@ async function pageSizes(ctx: CheckContext): Promise<void> {
   }
 }
 
-function withMarker(body: string, marker: string): string {
-  const json = parseJson(body);
-  if (!isObject(json)) return body;
-  for (const [key, value] of Object.entries(json)) {
-    if (typeof value === 'string' && !/^\d{4}-\d\d-\d\d/.test(value) && !value.includes('@') && !/^https?:/.test(value)) {
-      return JSON.stringify({ ...json, [key]: marker });
-    }
-  }
-  return body;
+/**
+ * The route's example body cut before its end: truncated JSON no route can accept (issue 19
+ * item 3: an anonymous write never carries a body that could succeed).
+ */
+export function truncatedBody(body: string): string {
+  const cut = body.replace(/\s*[}\]]\s*$/, '');
+  return cut === body ? body.slice(0, Math.max(1, body.length - 1)) : cut;
+}
+
+function readsBodies(status: number): boolean {
+  return (status >= 200 && status < 300) || status === 400 || status === 422 || status === 500;
 }
 
 async function bodyLimit(ctx: CheckContext): Promise<void> {
@@ -158,10 +160,11 @@ async function bodyLimit(ctx: CheckContext): Promise<void> {
     if (tried >= 2) break;
     const plain = planner.plan(operation);
     if (plain.body === undefined) continue;
-    const marker = `rampart-probe-${ctx.token}`;
-    const body = withMarker(plain.body, marker);
-    const small = await ctx.send({ method: plain.method, url: plain.url, headers: plain.headers, body, purpose: 'body limit: normal body' });
-    if (!usable(small) || small.response.status < 200 || small.response.status >= 300) continue;
+    const body = truncatedBody(plain.body);
+    if (!ctx.safety.callable(operation, { unacceptableBody: true }).send) continue;
+    // A route that reads the small truncated body refuses it as malformed (400, 422, or a parser's 500), or reads it leniently (2xx).
+    const small = await ctx.send({ method: plain.method, url: plain.url, headers: plain.headers, body, purpose: 'body limit: truncated JSON' });
+    if (!usable(small) || !readsBodies(small.response.status)) continue;
     tried++;
     const padded = body + ' '.repeat(Math.max(0, BODY_PROBE_BYTES - Buffer.byteLength(body)));
     const big = await ctx.send({
@@ -169,33 +172,30 @@ async function bodyLimit(ctx: CheckContext): Promise<void> {
       url: plain.url,
       headers: plain.headers,
       body: padded,
-      purpose: `body limit: the same body padded to ${BODY_PROBE_BYTES / 1024 / 1024} MiB`,
+      purpose: `body limit: the same truncated JSON padded to ${BODY_PROBE_BYTES / 1024 / 1024} MiB`,
       timeoutMs: ctx.timeoutMs * 3,
     });
     if (!usable(big) || big.response.status !== small.response.status) continue;
-    const echoed = big.response.text.includes(marker);
     ctx.report({
       rule: 'resources.body-limit',
-      confidence: echoed ? 'confirmed' : 'firm',
+      confidence: 'firm',
       location: { method: operation.method, route: operation.path },
       evidence: {
-        summary:
-          `The same JSON value padded with whitespace to ${BODY_PROBE_BYTES / 1024 / 1024} MiB got the same ${big.response.status} as the ${Buffer.byteLength(body)}-byte original` +
-          (echoed ? ', and the answer echoes the marker inside it: the whole body was read and parsed.' : ': no 413, no refusal.'),
-        exchanges: [exchange('normal body', small), exchange('padded body', big, marker)],
+        summary: `The same truncated JSON padded with whitespace to ${BODY_PROBE_BYTES / 1024 / 1024} MiB got the same ${big.response.status} as the ${Buffer.byteLength(body)}-byte original: no 413: the whole body was read. (Truncated JSON: no route can accept it.)`,
+        exchanges: [exchange('truncated body', small), exchange('padded truncated body', big)],
       },
     });
   }
 }
 
-function anonymise(body: string, token: string): string {
+function anonymise(body: string, marker: string): string {
   const json = parseJson(body);
   if (!isObject(json)) return body;
   const out: Record<string, Json> = { ...json };
   for (const [key, value] of Object.entries(json)) {
     if (typeof value !== 'string') continue;
-    if (/pass/i.test(key)) out[key] = `Wrong-${token}-Passw0rd!`;
-    else out[key] = value.includes('@') ? `rampart-probe-${token}@example.invalid` : `rampart-probe-${token}`;
+    if (/pass/i.test(key)) out[key] = `Wrong-${marker}-Passw0rd!`;
+    else out[key] = value.includes('@') ? `rampart-probe-${marker}@example.invalid` : `rampart-probe-${marker}`;
   }
   return JSON.stringify(out);
 }
@@ -207,13 +207,20 @@ function rateLimited(result: UsableResult | undefined): boolean {
 async function rateLimit(ctx: CheckContext): Promise<void> {
   const spec = ctx.spec!;
   const planner = ctx.planner!;
+  // Bursts go only where the safety policy allows them: logins (a wrong credential changes nothing) and reads.
+  const burstable = (o: Operation): boolean => {
+    const verdict = ctx.safety.callable(o, { burst: true });
+    if (!verdict.send) ctx.note(`${o.method} ${o.path}: no rate-limit burst: ${verdict.reason}`);
+    return verdict.send;
+  };
   let targets: { operation: Operation; credential: boolean }[] = spec.operations
     .filter((o) => o.requestBody && passwordFields(spec.document, o.requestBody.schema).length > 0)
+    .filter(burstable)
     .slice(0, 3)
     .map((operation) => ({ operation, credential: true }));
   if (targets.length === 0) {
     const slowest = [...ctx.survey.observations]
-      .filter((o) => o.operation !== undefined && o.result.response.status < 300)
+      .filter((o) => o.operation !== undefined && o.result.response.status < 300 && ctx.safety.callable(o.operation, { burst: true }).send)
       .sort((a, b) => b.result.response.durationMs - a.result.response.durationMs)[0];
     if (slowest?.operation) targets = [{ operation: slowest.operation, credential: false }];
   }
@@ -237,6 +244,7 @@ async function rateLimit(ctx: CheckContext): Promise<void> {
         headers: planned.headers,
         ...(body === undefined ? {} : { body }),
         onThrottle: 'observe',
+        burst: true,
         purpose: `rate limit burst ${i + 1}/${burst}`,
       });
       if (result.outcome === 'throttled') {

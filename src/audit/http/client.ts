@@ -19,6 +19,12 @@ export interface HttpRequestSpec {
   onThrottle?: 'retry' | 'observe';
   /** Follow redirects on the same host, at most this many hops (default 0: never). */
   maxRedirects?: number;
+  /** For the safety policy (safety/policy.ts): one of a burst. */
+  burst?: boolean;
+  /** For the safety policy: the check built a body the route's own schema refuses. */
+  unacceptableBody?: boolean;
+  /** For the safety policy: clean-up or a restore of what the audit changed. */
+  restore?: boolean;
 }
 
 export interface HttpResponse {
@@ -44,7 +50,7 @@ export type HttpResult =
   | { outcome: 'ok'; request: SentRequest; response: HttpResponse; redirectBlocked?: string }
   | { outcome: 'throttled'; request: SentRequest; response?: HttpResponse; error: string }
   | { outcome: 'failed'; request: SentRequest; error: string }
-  | { outcome: 'skipped'; request: SentRequest; error: string; reason: 'budget' | 'stopped' };
+  | { outcome: 'skipped'; request: SentRequest; error: string; reason: 'budget' | 'stopped' | 'unsafe' };
 
 export type UsableResult = Extract<HttpResult, { outcome: 'ok' }>;
 

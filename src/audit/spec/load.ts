@@ -48,6 +48,7 @@ export interface Operation {
   path: string;
   operationId?: string;
   summary?: string;
+  tags?: string[];
   parameters: Parameter[];
   requestBody?: RequestBody;
   /** Effective requirements (operation's, else the document's). Empty: no authentication. */
@@ -265,6 +266,7 @@ export function buildSpec(parsed: Json, source: string): ApiSpec {
         path,
         ...(typeof rawOperation.operationId === 'string' ? { operationId: rawOperation.operationId } : {}),
         ...(typeof rawOperation.summary === 'string' ? { summary: rawOperation.summary } : {}),
+        ...(Array.isArray(rawOperation.tags) ? { tags: rawOperation.tags.filter((t): t is string => typeof t === 'string') } : {}),
         parameters: [...merged.values()],
         ...(requestBody === undefined ? {} : { requestBody }),
         security: readSecurity(rawOperation.security) ?? rootSecurity,

@@ -13,9 +13,18 @@ before(async () => {
 after(() => closeAll(twins));
 
 describe('business-flows check', () => {
-  test('proves payments can be repeated without idempotency or limit, and deletes every payment it made', async () => {
+  test('without --unsafe, no burst of writes: two payments with one key, no finding, a note saying why; nothing left', async () => {
     const before = twins.fixture.snapshot();
     const result = await audit(twins.vuln, { only: ['business-flows'], identities: ALL_IDENTITIES });
+    assert.deepEqual(result.findings, [], list(result));
+    assert.ok(result.notes.some((n) => /POST \/payments: the same Idempotency-Key made two objects, but the burst was not sent .*bursts go only to reads and logins/.test(n)), result.notes.join('\n'));
+    assert.equal(result.writes.filter((w) => w.route === '/payments' && w.method === 'POST').length, 2);
+    assert.deepEqual(twins.fixture.snapshot().vuln.flows.payments, before.vuln.flows.payments);
+  });
+
+  test('proves payments can be repeated without idempotency or limit (with --unsafe naming the route), and deletes every payment it made', async () => {
+    const before = twins.fixture.snapshot();
+    const result = await audit(twins.vuln, { only: ['business-flows'], identities: ALL_IDENTITIES, unsafe: ['POST /payments'] });
     const finding = findingAt(result, 'business-flows.unprotected-flow', 'POST', '/payments');
     assert.ok(finding, list(result));
     assert.equal(finding.owasp, 'API6:2023');
@@ -29,13 +38,13 @@ describe('business-flows check', () => {
 
   test('reports nothing on the fixed twin, which replays the first payment for the same key', async () => {
     const before = twins.fixture.snapshot();
-    const result = await audit(twins.fixed, { only: ['business-flows'], identities: ALL_IDENTITIES });
+    const result = await audit(twins.fixed, { only: ['business-flows'], identities: ALL_IDENTITIES, unsafe: ['POST /payments'] });
     assert.deepEqual(result.findings, [], list(result));
     assert.deepEqual(twins.fixture.snapshot().fixed.flows.payments, before.fixed.flows.payments);
   });
 
   test('stays within a small number of requests', async () => {
-    const result = await audit(twins.vuln, { only: ['business-flows'], identities: ALL_IDENTITIES });
+    const result = await audit(twins.vuln, { only: ['business-flows'], identities: ALL_IDENTITIES, unsafe: ['POST /payments'] });
     // Survey, the login of each identity, two requests with one key, the burst, then a delete and a check for each.
     assert.ok(result.requests < 40 + 3 * (FLOW_BURST + 2), String(result.requests));
   });

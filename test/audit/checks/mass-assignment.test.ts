@@ -16,8 +16,9 @@ before(async () => {
 });
 after(() => closeAll(node, fastapi));
 
-const run = (target: string, openapi: string): ReturnType<typeof runAudit> =>
-  runAudit({ target, openapi, rate: 2000, maxRequests: 1000, timeoutMs: 5000, only: ['mass-assignment'], identities: IDENTITIES });
+/** PATCH /me writes to a given identity: only with --unsafe naming it (issue 19 item 4). */
+const run = (target: string, openapi: string, unsafe: string[] = ['PATCH /me']): ReturnType<typeof runAudit> =>
+  runAudit({ target, openapi, rate: 2000, maxRequests: 1000, timeoutMs: 5000, only: ['mass-assignment'], identities: IDENTITIES, unsafe });
 
 describe('mass-assignment check', () => {
   test('proves that PATCH /me sets the role on the Node fixture, then restores it and verifies', async () => {
@@ -30,6 +31,13 @@ describe('mass-assignment check', () => {
     assert.match(finding.evidence.exchanges[2]!.response!.bodyExcerpt, /"role":"admin"/);
     assert.equal(node.snapshot().vuln.accounts.users.find((u) => u.username === 'alice')!.role, 'user', 'restored');
     assert.ok(!result.notes.some((n) => /RESTORE FAILED/.test(n)), result.notes.join('\n'));
+  });
+
+  test('without --unsafe, privileged fields are never sent to a given identity; the note says so', async () => {
+    const result = await run(`${node.httpOrigin}${VULN}/`, SPEC_PATH, []);
+    assert.deepEqual(result.findings, [], list(result));
+    assert.ok(result.notes.some((n) => /PATCH \/me: privileged fields not tried on alice, an identity the audit was given/.test(n)), result.notes.join('\n'));
+    assert.equal(result.writes.filter((w) => w.route === '/me').length, 0);
   });
 
   test('reports nothing on the fixed Node twin, which rejects unknown fields', async () => {
@@ -47,13 +55,20 @@ describe('mass-assignment check', () => {
     assert.deepEqual(fixed.findings, [], list(fixed));
   });
 
-  test('only ever raises a privilege, never lowers one (no probe can lock an identity out)', () => {
-    assert.equal(raisedValue('role', 'user'), 'admin');
-    assert.equal(raisedValue('role', 'admin'), undefined);
+  test('only ever raises a privilege, never lowers one (no probe can lock an identity out), and only to a value the target accepts', () => {
+    const roles = ['user', 'editor', 'admin'];
+    assert.equal(raisedValue('role', 'user', roles), 'editor');
+    assert.equal(raisedValue('role', 'user', ['user', 'admin']), 'admin');
+    assert.equal(raisedValue('role', 'user'), undefined, 'no value known: nothing is sent (never a made-up "admin")');
+    assert.equal(raisedValue('role', 'user', ['user', 'member']), undefined);
+    assert.equal(raisedValue('role', 'admin', ['admin']), undefined);
     assert.equal(raisedValue('is_admin', false), true);
     assert.equal(raisedValue('verified', true), undefined);
     assert.equal(raisedValue('balance', 5), 1005);
-    assert.deepEqual(raisedValue('scopes', ['read']), ['read', 'admin']);
-    assert.equal(raisedValue('nickname', 'x'), undefined);
+    assert.equal(raisedValue('balance', 5, undefined, 100), 100, 'within a declared maximum');
+    assert.equal(raisedValue('balance', 100, undefined, 100), undefined);
+    assert.deepEqual(raisedValue('scopes', ['read'], ['read', 'write', 'admin']), ['read', 'admin']);
+    assert.equal(raisedValue('scopes', ['read']), undefined);
+    assert.equal(raisedValue('nickname', 'x', roles), undefined);
   });
 });
