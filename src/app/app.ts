@@ -6,8 +6,6 @@ import {
   createServer,
   openDatabase,
   openKeyValueStore,
-  pendingMigrations,
-  runMigrations,
   type Database,
   type FieldKeyring,
   type RampartConfig,
@@ -16,7 +14,7 @@ import {
 } from '../toolkit/index.ts';
 import { authRoutes, type Identity } from '../toolkit/index.ts';
 import { openIdentity, serviceAuthenticator } from './identity.ts';
-import { migrations } from './migrations/index.ts';
+import { checkServingRole, migrateOrCheck } from './migrate.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { healthRoutes } from './routes/health.ts';
 import { userRoutes } from './routes/users.ts';
@@ -55,11 +53,11 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
   const keyValueStore = openKeyValueStore({ redisUrl: config.redisUrl, maxKeys: config.server.rateLimit.maxClients });
   let app: RampartServer | undefined;
   try {
-    if (config.mode === 'development') await runMigrations(database, migrations);
-    else {
-      const pending = await pendingMigrations(database, migrations);
-      if (pending.length > 0) throw new Error(`the database has ${pending.length} pending migration(s) (${pending.join(', ')}); run \`rampart migrate\` first`);
-    }
+    // Production refuses to serve as a role that could drop or alter what it serves from,
+    // before anything else reads the database; development migrates first, then warns.
+    if (config.mode === 'production') await checkServingRole(config, database);
+    await migrateOrCheck(config, database);
+    const roleWarning = config.mode === 'development' ? await checkServingRole(config, database) : undefined;
     // The identity needs the server's logger and the server needs the identity's
     // authenticator: the authenticator is bound once both exist.
     const late: { identity?: Identity } = {};
@@ -89,6 +87,7 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
       await keyValueStore.close();
       await database.close();
     });
+    if (roleWarning !== undefined) app.log.warn(`development only: ${roleWarning}`);
     const identity = await openIdentity(config, database, keyValueStore, app.log);
     late.identity = identity;
     await docsRoutes(app, config);

@@ -2,15 +2,15 @@
 // the key-value store and the identity, closed when the command is done.
 import { pino } from 'pino';
 import { openIdentity } from '../app/identity.ts';
-import { migrations } from '../app/migrations/index.ts';
-import { loadConfig, openDatabase, openKeyValueStore, runMigrations, type Identity } from '../toolkit/index.ts';
+import { migrate } from '../app/migrate.ts';
+import { loadConfig, openDatabase, openKeyValueStore, type Identity } from '../toolkit/index.ts';
 
 export async function withIdentity<T>(work: (identity: Identity) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const database = openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = openKeyValueStore({ redisUrl: config.redisUrl, maxKeys: 1000 });
   try {
-    if (config.mode === 'development') await runMigrations(database, migrations);
+    if (config.mode === 'development') await migrate(config, { database });
     // Security events are also logged: to stderr, so stdout stays the command's own output.
     const logger = pino({ level: config.server.logLevel }, pino.destination(2));
     return await work(await openIdentity(config, database, store, logger));

@@ -1,20 +1,34 @@
-// `rampart migrate`: apply pending migrations (production runs them here, not at boot).
+// `rampart migrate`: apply pending migrations (production runs them here, not at boot). On
+// PostgreSQL it runs as the owner (RAMPART_MIGRATE_DATABASE_URL) and then grants the serving
+// role (DATABASE_URL's user, or --app-role) exactly what src/app/migrations/grants.ts lists.
 import { Command } from 'commander';
-import { migrations } from '../app/migrations/index.ts';
-import { describeUsernameConflicts, listUsernameConflicts, loadConfig, openDatabase, runMigrations, type IdentityTables } from '../toolkit/index.ts';
+import { migrate } from '../app/migrate.ts';
+import { describeUsernameConflicts, listUsernameConflicts, loadConfig, openDatabase, type IdentityTables } from '../toolkit/index.ts';
 
 export function migrateCommand(): Command {
-  return new Command('migrate').description('apply pending database migrations').action(async () => {
-    const config = loadConfig();
-    const database = openDatabase<IdentityTables>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      const ran = await runMigrations(database, migrations);
-      console.log(ran.length === 0 ? 'migrations: up to date' : `migrations applied: ${ran.join(', ')}`);
+  return new Command('migrate')
+    .description('apply pending database migrations, then grant the serving role what each table needs (PostgreSQL)')
+    .option('--app-role <role>', 'the PostgreSQL role to grant to (default: the user in DATABASE_URL when RAMPART_MIGRATE_DATABASE_URL is set)')
+    .action(async (options: { appRole?: string }) => {
+      const config = loadConfig();
+      const result = await migrate(config, { appRole: options.appRole });
+      console.log(result.ran.length === 0 ? 'migrations: up to date' : `migrations applied: ${result.ran.join(', ')}`);
+      const applied = result.grants;
+      if (applied !== undefined) {
+        console.log(
+          `grants: role "${applied.role}" may use ${applied.granted} tables in schema "${applied.schema}" as src/app/migrations/grants.ts lists ` +
+            `(${applied.withheld} withheld, ${applied.sequences} sequences)`,
+        );
+      } else if (config.databaseUrl !== undefined) {
+        console.log('grants: none (one role migrates and serves); production refuses to serve as the owner: set RAMPART_MIGRATE_DATABASE_URL to the owner role and DATABASE_URL to the serving role (README "Database roles")');
+      }
       // Accounts whose names collide under the canonical form need an operator (README "User names").
-      const conflicts = await listUsernameConflicts(database.db);
-      if (conflicts.length > 0) console.log(describeUsernameConflicts(conflicts));
-    } finally {
-      await database.close();
-    }
-  });
+      const database = openDatabase<IdentityTables>({ databaseUrl: config.migrateDatabaseUrl ?? config.databaseUrl, dataDir: config.dataDir });
+      try {
+        const conflicts = await listUsernameConflicts(database.db);
+        if (conflicts.length > 0) console.log(describeUsernameConflicts(conflicts));
+      } finally {
+        await database.close();
+      }
+    });
 }

@@ -6,8 +6,8 @@ import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encryptedColumns } from '../app/encrypted-columns.ts';
 import { openServiceFieldKeyring } from '../app/identity.ts';
-import { migrations } from '../app/migrations/index.ts';
-import { loadConfig, openDatabase, pendingMigrations, rotateFieldKeys, runMigrations, type RotationCount } from '../toolkit/index.ts';
+import { migrateOrCheck } from '../app/migrate.ts';
+import { loadConfig, openDatabase, rotateFieldKeys, type RotationCount } from '../toolkit/index.ts';
 
 /** Longer than the interval at which a running keyring re-reads the newest key (3 s). */
 const CONVERGE_MS = 4000;
@@ -25,11 +25,7 @@ export function rotateKeysCommand(): Command {
       const config = loadConfig();
       const database = openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        if (config.mode === 'development') await runMigrations(database, migrations);
-        else {
-          const pending = await pendingMigrations(database, migrations);
-          if (pending.length > 0) throw new Error(`the database has ${pending.length} pending migration(s); run \`rampart migrate\` first`);
-        }
+        await migrateOrCheck(config, database);
         const keyring = await openServiceFieldKeyring(config, database);
         let counts: RotationCount[];
         if (options.dryRun === true) {

@@ -78,12 +78,15 @@ export {
   openDatabase,
   runMigrations,
   pendingMigrations,
+  applyGrants,
+  inspectServingRole,
+  servingRoleMessage,
   openKeyValueStore,
   createMemoryStore,
   createRedisStore,
   StoreError,
 } from './stores/index.ts';
-export type { Database, DatabaseDialect, KeyValueStore, HitResult, Migration } from './stores/index.ts';
+export type { Database, DatabaseDialect, KeyValueStore, HitResult, Migration, GrantsApplied, TableGrants, TablePrivilege, ServingRoleReport } from './stores/index.ts';
 
 export {
   createUploads,

@@ -18,6 +18,8 @@ export interface RampartConfig {
   port: number;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** The schema owner's URL, for `rampart migrate`; DATABASE_URL then names the serving role. */
+  migrateDatabaseUrl: string | undefined;
   redisUrl: string | undefined;
   /** Secret values by setting name (raw text as configured); never log this object. */
   secrets: Readonly<Record<string, string>>;
@@ -98,6 +100,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
   const databaseUrl = read('DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push(`DATABASE_URL must be a postgres:// or postgresql:// URL (scheme given: "${databaseUrl.split(':')[0] ?? ''}")`);
+  }
+  const migrateDatabaseUrl = read('RAMPART_MIGRATE_DATABASE_URL');
+  if (migrateDatabaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(migrateDatabaseUrl)) {
+      problems.push(`RAMPART_MIGRATE_DATABASE_URL must be a postgres:// or postgresql:// URL (scheme given: "${migrateDatabaseUrl.split(':')[0] ?? ''}")`);
+    } else if (databaseUrl === undefined) {
+      problems.push('RAMPART_MIGRATE_DATABASE_URL needs DATABASE_URL: it migrates the PostgreSQL database that DATABASE_URL serves from');
+    }
   }
   const redisUrl = read('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
@@ -184,6 +194,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     port: int('PORT', 0, 65535),
     dataDir,
     databaseUrl,
+    migrateDatabaseUrl,
     redisUrl,
     secrets,
     docs: { enabled: docsEnabled, scope: docsScope },

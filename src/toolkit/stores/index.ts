@@ -22,3 +22,7 @@ export { NodeSqliteDialect } from './sqlite-dialect.ts';
 export type { NodeSqliteDialectConfig } from './sqlite-dialect.ts';
 export { runMigrations, pendingMigrations } from './migrations.ts';
 export type { Migration } from './migrations.ts';
+export { applyGrants } from './grants.ts';
+export type { GrantsApplied, TableGrants, TablePrivilege } from './grants.ts';
+export { inspectServingRole, servingRoleMessage } from './serving-role.ts';
+export type { ServingRoleReport } from './serving-role.ts';

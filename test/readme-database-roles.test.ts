@@ -1,0 +1,36 @@
+// The README's "Database roles" section stays true: its SQL is the SQL test/app/database-roles.test.ts
+// runs, and its numbers and rules are read from the grants list and the code that applies it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SETTINGS, servingRoleMessage } from '../src/toolkit/index.ts';
+import { grants } from '../src/app/migrations/grants.ts';
+import { migrateCommand } from '../src/cli/migrate.ts';
+import { README as readme, readmeRoleSql } from './helpers/readme.ts';
+
+test('Database roles: the SQL, the numbers and the rules the section states (test/app/database-roles.test.ts runs them)', () => {
+  const section = readme.slice(readme.indexOf('### Database roles'), readme.indexOf('## Configuration'));
+  assert.ok(section.length > 0);
+  // The two roles and the database, exactly as database-roles.test.ts creates them.
+  assert.deepEqual(readmeRoleSql(), [
+    "CREATE ROLE rampart_owner LOGIN PASSWORD '…'",
+    "CREATE ROLE rampart_app LOGIN PASSWORD '…'",
+    'CREATE DATABASE rampart OWNER rampart_owner',
+  ]);
+  assert.match(section, /export DATABASE_URL=postgres:\/\/rampart_app:…@db\.internal\/rampart\nRAMPART_MIGRATE_DATABASE_URL=postgres:\/\/rampart_owner:…@db\.internal\/rampart rampart migrate\nrampart serve\n/);
+  assert.ok(SETTINGS.some((s) => s.name === 'RAMPART_MIGRATE_DATABASE_URL'));
+  // "18 of the 19 tables", "row statements only", the append-only tables.
+  const tables = Object.keys(grants);
+  const used = tables.filter((t) => grants[t]!.length > 0);
+  assert.match(section, new RegExp(`exactly what \`src/app/migrations/grants\\.ts\` lists, table by table: ${used.length} of the ${tables.length}\\s+tables, row statements only`));
+  for (const table of ['deposits', 'transfers', 'ledger_entries']) assert.deepEqual([...grants[table]!].sort(), ['insert', 'select'], table);
+  assert.match(section, /deposits, transfers and the ledger are insert-only, security\s+events are never updated/);
+  assert.ok(!grants['security_events']!.includes('update'));
+  assert.ok(Object.values(grants).every((privileges) => privileges.every((p) => ['select', 'insert', 'update', 'delete'].includes(p))));
+  // The flag, and the refusal's pointer back to this section.
+  assert.ok(migrateCommand().options.some((o) => o.long === '--app-role'));
+  assert.match(section, /`rampart migrate --app-role <role>` grants to another role than the user in\s+`DATABASE_URL`/);
+  assert.match(servingRoleMessage({ role: 'r', problems: ['is a superuser'] }), /README "Database roles"/);
+  for (const right of ['superuser', '`CREATEROLE`', '`CREATEDB`', '`BYPASSRLS`', 'owns the schema or any of its tables', 'can create\ntables or schemas', 'member\nof a role that owns the tables']) {
+    assert.ok(section.includes(right), right);
+  }
+});
