@@ -124,7 +124,7 @@ if (kind === 'bearer') {
 } else if (kind === 'api-key') {
   const scopes = scopesOf(ROLE, identity.roles);
   for (const user of users) {
-    const created = await identity.apiKeys.create({ id: user.row.id, roles: [ROLE], scopes, method: 'jwt' }, { name: 'bench', scopes: ['orders:read'] }, null);
+    const created = await identity.apiKeys.create({ id: user.row.id, username: user.row.username, roles: [ROLE], scopes, method: 'jwt' }, { name: 'bench', scopes: ['orders:read'] }, null);
     lines.push(created.key);
   }
 } else {

@@ -5,6 +5,7 @@ import './runtime/require-node.ts';
 
 export { createServer } from './server/create.ts';
 export type { RampartServer } from './server/create.ts';
+export type { RampartTypeProvider } from './server/type-provider.ts';
 export { listen, closeOnSignals } from './server/listen.ts';
 export type { ListenOptions, Listening, SignalOptions } from './server/listen.ts';
 export { drainTiming, whenQuiet } from './server/drain.ts';
@@ -29,7 +30,7 @@ export type { FaultMonitor, Probe } from './faults/monitor.ts';
 export type { ProblemDetails, ProblemInit } from './errors/problem.ts';
 
 export { RouteDeclarationError } from './policy/boot-check.ts';
-export type { RoutePolicy, PublicPolicy, AuthenticatedPolicy, RateLimitRule, OwnershipRule, OwnerScope, Deprecation } from './policy/types.ts';
+export type { RoutePolicy, PublicPolicy, AuthenticatedPolicy, RateLimitRule, OwnershipRule, OwnerScope, Deprecation, AuthenticatedRequest, PrincipalFor } from './policy/types.ts';
 export { RESOURCE_NOT_FOUND, RESOURCE_ID_PATTERN } from './policy/ownership.ts';
 export type { EnumerationLimit } from './policy/ownership.ts';
 export type { RouteInfo } from './policy/inventory.ts';
@@ -86,7 +87,7 @@ export {
   createRedisStore,
   StoreError,
 } from './stores/index.ts';
-export type { Database, DatabaseDialect, KeyValueStore, HitResult, Migration, GrantsApplied, TableGrants, TablePrivilege, ServingRoleReport } from './stores/index.ts';
+export type { AnyDatabase, Database, DatabaseDialect, KeyValueStore, HitResult, Migration, GrantsApplied, TableGrants, TablePrivilege, ServingRoleReport } from './stores/index.ts';
 
 export {
   createUploads,

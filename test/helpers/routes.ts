@@ -8,7 +8,7 @@ export const headerAuthenticator: Authenticator = {
   authenticate(request) {
     const scopes = request.headers['x-test-scopes'];
     if (typeof scopes !== 'string') return Promise.resolve(undefined);
-    return Promise.resolve({ id: 'user-1', roles: ['user'], scopes: scopes.split(' ').filter(Boolean), method: 'jwt' as const });
+    return Promise.resolve({ id: 'user-1', username: 'user-1', roles: ['user'], scopes: scopes.split(' ').filter(Boolean), method: 'jwt' as const });
   },
 };
 

@@ -46,6 +46,28 @@ describe('npm pack → install → import', { timeout: 300_000 }, () => {
     assert.equal(output.trim(), '200 DENY');
   });
 
+  test('the published declarations type a user\'s routes: a non-null principal on authenticated routes, 204 without a body, a typed database', () => {
+    const source = [
+      "import { Type, type Database, type RampartServer, rotateFieldKeys } from 'rampart';",
+      'interface Tables { notes: { id: string; owner_id: string } }',
+      'export function routes(app: RampartServer): void {',
+      "  app.get('/me', { policy: { scopes: [] }, schema: { response: { 200: Type.String() } } }, async (request) => request.principal.username);",
+      "  app.get('/open', { policy: { public: true }, schema: { response: { 200: Type.String() } } }, async (request) => {",
+      '    // @ts-expect-error -- nullable on a public route',
+      '    void request.principal.id;',
+      "    return request.principal?.id ?? 'anonymous';",
+      '  });',
+      "  app.delete('/notes/:id', { policy: { scopes: ['notes:write'] }, schema: { response: { 204: Type.Null() } } }, async (_request, reply) => reply.code(204).send());",
+      '}',
+      'export const rotate = (database: Database<Tables>) => rotateFieldKeys(database, {} as Parameters<typeof rotateFieldKeys>[1], []);',
+    ].join('\n');
+    writeFileSync(join(project, 'app.ts'), source);
+    const tsconfig = { compilerOptions: { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2024', noEmit: true, skipLibCheck: true, types: [], typeRoots: [join(ROOT, 'node_modules', '@types')] }, files: ['app.ts'] };
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+    const result = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { cwd: project, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  });
+
   test('installing it does not download a Node binary: `node` is only a development dependency', () => {
     assert.equal(existsSync(join(project, 'node_modules', 'node')), false);
   });

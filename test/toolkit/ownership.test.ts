@@ -20,7 +20,7 @@ const users: Authenticator = {
     const header = request.headers['x-test-user'];
     if (typeof header !== 'string') return Promise.resolve(undefined);
     const [id = '', ...scopes] = header.split(' ');
-    return Promise.resolve({ id, roles: ['user'], scopes: ['notes:read', 'notes:write', ...scopes], method: 'jwt' as const });
+    return Promise.resolve({ id, username: id, roles: ['user'], scopes: ['notes:read', 'notes:write', ...scopes], method: 'jwt' as const });
   },
 };
 
@@ -48,22 +48,22 @@ describe('Security: object ownership', () => {
       { authenticators: [users], enumeration: { limit: 5, windowSeconds: 60 }, onSecurityEvent: (event) => events.push(event) },
       (app) => {
         app.get('/notes/:id', { policy: { scopes: ['notes:read'], owner: { param: 'id', crossOwnerScopes: ['admin:notes'] } }, schema: { params: IdParams, response: { 200: Note } } }, async (req) => {
-          const owner = req.owner!;
+          const owner = req.owner;
           const note = await db.selectFrom('notes').selectAll().where('id', '=', owner.resourceId).$if(owner.ownerId !== null, (q) => q.where('owner_id', '=', owner.ownerId!)).executeTakeFirst();
           if (!note) throw RESOURCE_NOT_FOUND;
           return note; // carries owner_id and secret_internal: the response schema cuts them
         });
         app.patch('/notes/:id', { policy: { scopes: ['notes:write'], owner: { param: 'id' } }, schema: { params: IdParams, body: NoteUpdate, response: { 200: Note } } }, async (req) => {
-          const owner = req.owner!;
+          const owner = req.owner;
           const updated = await db.updateTable('notes').set({ body: req.body.body }).where('id', '=', owner.resourceId).where('owner_id', '=', owner.ownerId!).returningAll().executeTakeFirst();
           if (!updated) throw RESOURCE_NOT_FOUND;
           return updated;
         });
         app.delete('/notes/:id', { policy: { scopes: ['notes:write'], owner: { param: 'id' } }, schema: { params: IdParams, response: { 204: Type.Null() } } }, async (req, reply) => {
-          const owner = req.owner!;
+          const owner = req.owner;
           const result = await db.deleteFrom('notes').where('id', '=', owner.resourceId).where('owner_id', '=', owner.ownerId!).executeTakeFirst();
           if (result.numDeletedRows === 0n) throw RESOURCE_NOT_FOUND;
-          return reply.code(204).send(null);
+          return reply.code(204).send();
         });
         app.get('/old-notes', { policy: { scopes: ['notes:read'], deprecated: { since: '2026-01-01', sunset: '2099-01-01', link: 'https://docs.example/notes-v2' } }, schema: { response: { 200: Type.Object({ ok: Type.Boolean() }, { additionalProperties: false }) } } }, () => ({ ok: true }));
         app.get('/retired-notes', { policy: { public: true, deprecated: { since: '2020-01-01', sunset: '2021-01-01' } }, schema: { response: { 200: Type.Object({ ok: Type.Boolean() }, { additionalProperties: false }) } } }, () => ({ ok: true }));

@@ -1,7 +1,6 @@
 // Function-level authorization (OWASP API5): admin routes under /v1/admin, each needing its
 // own admin scope; every admin action is recorded with the acting admin.
-import { HttpProblem, RESOURCE_ID_PATTERN, RESOURCE_NOT_FOUND, SECURITY_EVENT_TYPES, Type, toPublicUser, type Identity, type RampartServer, type SecurityEventType } from '../../toolkit/index.ts';
-import type { FastifyRequest } from 'fastify';
+import { HttpProblem, RESOURCE_ID_PATTERN, RESOURCE_NOT_FOUND, SECURITY_EVENT_TYPES, Type, toPublicUser, type AuthenticatedRequest, type Identity, type RampartServer, type SecurityEventType } from '../../toolkit/index.ts';
 
 const AdminUser = Type.Object(
   { id: Type.String(), username: Type.String(), email: Type.Union([Type.String(), Type.Null()]), role: Type.String(), disabled: Type.Boolean(), createdAt: Type.String() },
@@ -42,15 +41,15 @@ const RouteEntry = Type.Object(
 
 const ID = new RegExp(RESOURCE_ID_PATTERN);
 const BAD_CURSOR = new HttpProblem(400, { slug: 'invalid-cursor', title: 'Invalid cursor', detail: 'The cursor is not one this API issued.' });
-const actorOf = (request: FastifyRequest) => ({ id: request.principal!.id, clientIp: request.client.ip });
+const actorOf = (request: AuthenticatedRequest) => ({ id: request.principal.id, clientIp: request.client.ip });
 
-function notSelf(request: FastifyRequest, id: string): void {
-  if (id === request.principal!.id) throw new HttpProblem(400, { slug: 'self-change', title: 'Cannot change yourself', detail: 'Admins cannot change their own role or disable themselves; ask another admin.' });
+function notSelf(request: AuthenticatedRequest, id: string): void {
+  if (id === request.principal.id) throw new HttpProblem(400, { slug: 'self-change', title: 'Cannot change yourself', detail: 'Admins cannot change their own role or disable themselves; ask another admin.' });
 }
 
 export function adminRoutes(app: RampartServer, identity: Identity): void {
-  const record = (request: FastifyRequest, action: string) =>
-    identity.events.record({ type: 'admin_action', principalId: request.principal!.id, clientIp: request.client.ip, detail: { action } });
+  const record = (request: AuthenticatedRequest, action: string) =>
+    identity.events.record({ type: 'admin_action', principalId: request.principal.id, clientIp: request.client.ip, detail: { action } });
   const adminView = (row: Parameters<typeof toPublicUser>[0]) => ({ ...toPublicUser(row), disabled: row.disabled !== 0 });
 
   app.get('/v1/admin/users', {
@@ -83,7 +82,7 @@ export function adminRoutes(app: RampartServer, identity: Identity): void {
         if (!ID.test(request.params.id)) throw RESOURCE_NOT_FOUND;
         notSelf(request, request.params.id);
         if (!(await identity.setDisabled(request.params.id, disabled, actorOf(request)))) throw RESOURCE_NOT_FOUND;
-        return reply.code(204).send(null);
+        return reply.code(204).send();
       },
     });
   }

@@ -38,7 +38,7 @@ export function apiKeyRoutes(app: RampartServer, identity: Identity): void {
     handler: async (request, reply) => {
       const { name, scopes, expiresAt } = request.body;
       const created = await identity.apiKeys.create(
-        request.principal!,
+        request.principal,
         { name, scopes, expiresAt: expiresAt === undefined ? null : Date.parse(expiresAt) },
         request.client.ip,
       );
@@ -50,15 +50,15 @@ export function apiKeyRoutes(app: RampartServer, identity: Identity): void {
   app.get('/v1/api-keys', {
     policy,
     schema: { response: { 200: ApiKeyList } },
-    handler: async (request) => ({ items: (await identity.apiKeys.list(request.principal!)).map(publicKey) }),
+    handler: async (request) => ({ items: (await identity.apiKeys.list(request.principal)).map(publicKey) }),
   });
 
   app.delete('/v1/api-keys/:id', {
     policy: { ...policy, owner: { param: 'id', idPattern: API_KEY_ID_PATTERN } },
     schema: { params: KeyId, response: { 204: Type.Null() } },
     handler: async (request, reply) => {
-      if (!(await identity.apiKeys.remove(request.principal!, request.params.id, request.client.ip))) throw RESOURCE_NOT_FOUND;
-      return reply.code(204).send(null);
+      if (!(await identity.apiKeys.remove(request.principal, request.params.id, request.client.ip))) throw RESOURCE_NOT_FOUND;
+      return reply.code(204).send();
     },
   });
 }

@@ -92,7 +92,7 @@ export async function fileRoutes(app: RampartServer, database: Database<unknown>
       // `upload` only documents the multipart body; it is streamed, never parsed by a schema.
       schema: { upload: { field: 'file', description: 'The file (one part); its type is detected from its bytes.' }, response: { 201: FileMeta } },
       handler: async (request, reply) => {
-        const ownerId = request.principal!.id;
+        const ownerId = request.principal.id;
         const upload = await uploads.receive(request);
         const file = await files.create(ownerId, upload);
         if (file === 'quota-exceeded') {
@@ -109,7 +109,7 @@ export async function fileRoutes(app: RampartServer, database: Database<unknown>
     schema: { querystring: ListQuery, response: { 200: FilePage } },
     handler: async (request) => {
       const { limit = 20, cursor } = request.query;
-      const page = await files.list(request.principal!.id, limit, cursor === undefined ? undefined : decodeCursor(cursor, 'number'));
+      const page = await files.list(request.principal.id, limit, cursor === undefined ? undefined : decodeCursor(cursor, 'number'));
       const last = page.items[page.items.length - 1];
       return { items: page.items.map(meta), next: page.more && last !== undefined ? encodeCursor(filePosition(last)) : null };
     },
@@ -153,7 +153,7 @@ export async function fileRoutes(app: RampartServer, database: Database<unknown>
     handler: async (request, reply) => {
       const { id, ownerId } = owned(request);
       if (!(await files.remove(id, ownerId))) throw RESOURCE_NOT_FOUND;
-      return reply.code(204).send(null);
+      return reply.code(204).send();
     },
   });
 }

@@ -1,8 +1,8 @@
 // Accounts, transfers (a sensitive business flow, OWASP API6), admin deposits and the ledger
 // check. Money enters only through admin deposits; transfers need an Idempotency-Key.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
-import { HttpProblem, PROBLEM_CONTENT_TYPE, RESOURCE_ID_PATTERN, RESOURCE_NOT_FOUND, Type, type Database, type Identity, type RampartConfig, type RampartServer } from '../../toolkit/index.ts';
+import { HttpProblem, PROBLEM_CONTENT_TYPE, RESOURCE_ID_PATTERN, RESOURCE_NOT_FOUND, Type, type AuthenticatedRequest, type Database, type Identity, type RampartConfig, type RampartServer } from '../../toolkit/index.ts';
 import { createAccounts } from '../money/accounts.ts';
 import { createIdempotency } from '../money/idempotency.ts';
 import type { MoneyTables } from '../money/tables.ts';
@@ -38,12 +38,12 @@ export function moneyRoutes(app: RampartServer, database: Database<unknown>, ide
   const accounts = createAccounts(db);
   const transfers = createTransfers(db, { dailyAmount: config.service.transferDailyAmount, dailyCount: config.service.transferDailyCount });
   const idempotency = createIdempotency(db);
-  const actor = (request: FastifyRequest) => ({ principalId: request.principal!.id, clientIp: request.client.ip });
+  const actor = (request: AuthenticatedRequest) => ({ principalId: request.principal.id, clientIp: request.client.ip });
 
   app.get('/v1/accounts/me', {
     policy: { scopes: ['accounts:read'] },
     schema: { response: { 200: Account } },
-    handler: async (request) => normalize(await accounts.ensure(request.principal!.id)),
+    handler: async (request) => normalize(await accounts.ensure(request.principal.id)),
   });
 
   app.get('/v1/accounts/me/ledger', {
@@ -53,7 +53,7 @@ export function moneyRoutes(app: RampartServer, database: Database<unknown>, ide
       response: { 200: Type.Object({ items: Type.Array(LedgerEntry), next: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false }) },
     },
     handler: async (request) => {
-      const account = await accounts.ensure(request.principal!.id);
+      const account = await accounts.ensure(request.principal.id);
       const page = await accounts.ledger(account.id, request.query.limit ?? 20, request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor));
       const last = page.entries[page.entries.length - 1];
       return {
@@ -67,7 +67,7 @@ export function moneyRoutes(app: RampartServer, database: Database<unknown>, ide
     policy: { scopes: ['transfers:write'], rateLimit: TRANSFER_LIMIT },
     schema: { headers: IdempotencyHeaders, body: TransferBody, response: { 201: Transfer } },
     handler: async (request, reply) => {
-      const userId = request.principal!.id;
+      const userId = request.principal.id;
       await accounts.ensure(userId);
       const result = await idempotency.run(userId, request.headers['idempotency-key'], request.body, async (record) => {
         try {
@@ -94,7 +94,7 @@ export function moneyRoutes(app: RampartServer, database: Database<unknown>, ide
     policy: { scopes: ['accounts:read'], owner: { param: 'id', crossOwnerScopes: ['admin:accounts'] } },
     schema: { params: IdParams, response: { 200: Transfer } },
     handler: async (request) => {
-      const transfer = await transfers.byId(request.owner!.resourceId, request.owner!.ownerId);
+      const transfer = await transfers.byId(request.owner.resourceId, request.owner.ownerId);
       if (transfer === undefined) throw RESOURCE_NOT_FOUND;
       return transfer;
     },
@@ -105,7 +105,7 @@ export function moneyRoutes(app: RampartServer, database: Database<unknown>, ide
     schema: { params: IdParams, body: Type.Object({ amount: Amount, reference: Reference }, { additionalProperties: false }), response: { 201: Deposit } },
     handler: async (request, reply) => {
       if (!ID.test(request.params.id)) throw RESOURCE_NOT_FOUND;
-      const deposit = await accounts.deposit(request.params.id, request.body.amount, request.principal!.id, request.body.reference);
+      const deposit = await accounts.deposit(request.params.id, request.body.amount, request.principal.id, request.body.reference);
       if (deposit === undefined) throw RESOURCE_NOT_FOUND;
       await identity.events.record({ type: 'admin_action', ...actor(request), detail: { action: 'deposit', accountId: request.params.id, amount: request.body.amount, depositId: deposit.id } });
       return reply.code(201).send({ id: deposit.id, accountId: request.params.id, amount: request.body.amount, balance: deposit.balance });

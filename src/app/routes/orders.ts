@@ -51,7 +51,7 @@ export function orderRoutes(app: RampartServer, database: Database<unknown>): vo
     policy: WRITE,
     schema: { body: NewOrder, response: { 201: Order } },
     handler: async (request, reply) => {
-      const order = await orders.place(request.principal!.id, request.body.productId, request.body.quantity);
+      const order = await orders.place(request.principal.id, request.body.productId, request.body.quantity);
       if (order === undefined) throw UNKNOWN_PRODUCT;
       return reply.code(201).header('location', `/v1/orders/${order.id}`).send(order);
     },
@@ -62,7 +62,7 @@ export function orderRoutes(app: RampartServer, database: Database<unknown>): vo
     schema: { querystring: ListQuery, response: { 200: OrderPage } },
     handler: async (request) => {
       const { limit = 20, cursor } = request.query;
-      const page = await orders.list(request.principal!.id, limit, cursor === undefined ? undefined : decodeCursor(cursor, 'number'));
+      const page = await orders.list(request.principal.id, limit, cursor === undefined ? undefined : decodeCursor(cursor, 'number'));
       const last = page.items[page.items.length - 1];
       return { items: page.items, next: page.more && last !== undefined ? encodeCursor(orderPosition(last)) : null };
     },

@@ -2,7 +2,7 @@
 // per-address limit) and admin-only create, change and (soft) delete, each recorded as an
 // admin action. Prices are integer minor units of the one currency, EUR.
 import type { FastifyRequest } from 'fastify';
-import { RESOURCE_ID_PATTERN, RESOURCE_NOT_FOUND, Type, type Database, type Identity, type RampartServer } from '../../toolkit/index.ts';
+import { RESOURCE_ID_PATTERN, RESOURCE_NOT_FOUND, Type, type AuthenticatedRequest, type Database, type Identity, type RampartServer } from '../../toolkit/index.ts';
 import { decodeCursor, encodeCursor } from '../catalog/cursor.ts';
 import { createProducts } from '../catalog/products.ts';
 
@@ -38,8 +38,8 @@ function productId(request: FastifyRequest<{ Params: { id: string } }>): string 
 
 export function productRoutes(app: RampartServer, database: Database<unknown>, identity: Identity): void {
   const products = createProducts(database.db);
-  const record = (request: FastifyRequest, action: string, id: string) =>
-    identity.events.record({ type: 'admin_action', principalId: request.principal!.id, clientIp: request.client.ip, detail: { action, productId: id } });
+  const record = (request: AuthenticatedRequest, action: string, id: string) =>
+    identity.events.record({ type: 'admin_action', principalId: request.principal.id, clientIp: request.client.ip, detail: { action, productId: id } });
 
   app.get('/v1/products', {
     policy: BROWSE,
@@ -90,7 +90,7 @@ export function productRoutes(app: RampartServer, database: Database<unknown>, i
       const id = productId(request);
       if (!(await products.remove(id))) throw RESOURCE_NOT_FOUND;
       await record(request, 'product_delete', id);
-      return reply.code(204).send(null);
+      return reply.code(204).send();
     },
   });
 }

@@ -41,7 +41,7 @@ export function userRoutes(app: RampartServer, identity: Identity, registration:
     policy: { scopes: ['profile'] },
     schema: { response: { 200: PublicUser } },
     handler: async (request) => {
-      const user = await identity.users.findById(request.principal!.id);
+      const user = await identity.users.findById(request.principal.id);
       if (user === undefined) throw new Error('authenticated user vanished');
       return toPublicUser(user);
     },
@@ -52,8 +52,8 @@ export function userRoutes(app: RampartServer, identity: Identity, registration:
     schema: { body: PasswordChange, response: { 204: Type.Null() } },
     handler: async (request, reply) => {
       refuseInsecureCredentials(request, requireHttps);
-      await identity.changePassword(request.principal!.id, request.body.currentPassword, request.body.newPassword, request.client.ip);
-      return reply.code(204).send(null);
+      await identity.changePassword(request.principal.id, request.body.currentPassword, request.body.newPassword, request.client.ip);
+      return reply.code(204).send();
     },
   });
 }

@@ -65,7 +65,7 @@ export function webhookRoutes(app: RampartServer, database: Database<unknown>, c
     schema: { body: NewWebhook, response: { 201: CreatedWebhook } },
     handler: async (request, reply) => {
       const url = await checkWebhookTarget(request.body.url, { allowInsecureLoopback: options.allowInsecureLoopback, ...(options.resolver && { resolver: options.resolver }) });
-      const created = await store.create(request.principal!.id, url, request.body.events, limit);
+      const created = await store.create(request.principal.id, url, request.body.events, limit);
       if (created === undefined) throw tooMany;
       return reply.code(201).header('location', `/v1/webhooks/${created.id}`).send(created);
     },
@@ -74,7 +74,7 @@ export function webhookRoutes(app: RampartServer, database: Database<unknown>, c
   app.get('/v1/webhooks', {
     policy: READ,
     schema: { response: { 200: Type.Object({ items: Type.Array(Webhook) }, { additionalProperties: false }) } },
-    handler: async (request) => ({ items: await store.list(request.principal!.id) }),
+    handler: async (request) => ({ items: await store.list(request.principal.id) }),
   });
 
   app.get('/v1/webhooks/:id', {
@@ -94,7 +94,7 @@ export function webhookRoutes(app: RampartServer, database: Database<unknown>, c
     handler: async (request, reply) => {
       const { id, ownerId } = owned(request);
       if (!(await store.remove(id, ownerId))) throw RESOURCE_NOT_FOUND;
-      return reply.code(204).send(null);
+      return reply.code(204).send();
     },
   });
 

@@ -26,7 +26,7 @@ export function createBearerAuthenticator(tokens: AccessTokens, userState: UserS
       const claims = await tokens.verify(match[1]!);
       const user = await userState.active(claims.sub);
       if (user === undefined || user.tokenVersion !== claims.ver) throw INVALID_TOKEN;
-      return { id: claims.sub, roles: [user.role], scopes: narrowScopes(claims.scope, scopesOf(user.role)), method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp, sessionId: claims.sid } };
+      return { id: claims.sub, username: user.username, roles: [user.role], scopes: narrowScopes(claims.scope, scopesOf(user.role)), method: 'jwt', credential: { id: claims.jti, expiresAt: claims.exp, sessionId: claims.sid } };
     },
   };
 }
@@ -58,7 +58,7 @@ export function createSessionAuthenticator(sessions: Sessions, userState: UserSt
           throw CSRF_REJECTED;
         }
       }
-      return { id: session.userId, roles: [user.role], scopes: narrowScopes(session.scope, scopesOf(user.role)), method: 'session', credential: { id: session.handle, expiresAt: Math.floor(session.expiresAt / 1000) } };
+      return { id: session.userId, username: user.username, roles: [user.role], scopes: narrowScopes(session.scope, scopesOf(user.role)), method: 'session', credential: { id: session.handle, expiresAt: Math.floor(session.expiresAt / 1000) } };
     },
   };
 }

@@ -25,7 +25,7 @@ export function createBasicAuthenticator(credential: ServiceCredential): Authent
   const challenge = `Basic realm="${credential.realm}", charset="UTF-8"`;
   const refused = new HttpProblem(401, { slug: 'invalid-credentials', title: 'Invalid credentials', detail: 'The service credentials are not valid.', headers: { 'www-authenticate': challenge } });
   const insecure = new HttpProblem(403, { slug: 'https-required', title: 'HTTPS required', detail: 'Basic credentials are accepted only over HTTPS.' });
-  const principal: Principal = { id: `service:${credential.username}`, roles: ['service'], scopes: credential.scopes, method: 'basic' };
+  const principal: Principal = { id: `service:${credential.username}`, username: credential.username, roles: ['service'], scopes: credential.scopes, method: 'basic' };
 
   return {
     challenge,

@@ -7,7 +7,7 @@ import { openFieldKeyring, type FieldKeyring } from '../crypto/field-keyring.ts'
 import { HttpProblem } from '../errors/problem.ts';
 import { createSecurityEvents, type SecurityEvents } from '../events/index.ts';
 import type { Authenticator, Principal } from '../policy/principal.ts';
-import type { Database, KeyValueStore } from '../stores/index.ts';
+import type { AnyDatabase, KeyValueStore } from '../stores/index.ts';
 import { createApiKeyAuthenticator, createApiKeys, type ApiKeys } from './api-keys/index.ts';
 import { createAccessTokens, INVALID_TOKEN, type AccessTokens } from './jwt/access-tokens.ts';
 import { openKeyring, type Keyring, type SigningAlgorithm } from './jwt/keyring.ts';
@@ -25,7 +25,7 @@ import { createPasswordLogin } from './password-login.ts';
 import { createUserState } from './user-state.ts';
 
 export interface IdentityOptions {
-  database: Database<unknown>;
+  database: AnyDatabase;
   store: KeyValueStore;
   rootSecret: Uint8Array;
   logger: FastifyBaseLogger;

@@ -114,8 +114,8 @@ export function authRoutes(app: RampartServer, identity: Identity, options: Auth
     handler: async (request, reply) => {
       // The body is optional: a logout without a refresh token still ends the access token.
       const body = request.body as { refresh_token?: string } | undefined;
-      await identity.logout(request.principal!, body?.refresh_token, request.client.ip);
-      return reply.code(204).send(null);
+      await identity.logout(request.principal, body?.refresh_token, request.client.ip);
+      return reply.code(204).send();
     },
   });
 
@@ -154,11 +154,11 @@ export function authRoutes(app: RampartServer, identity: Identity, options: Auth
     schema: { response: { 204: Type.Null() } },
     handler: async (request, reply) => {
       const id = readSessionId(request.headers.cookie);
-      if (request.principal?.method !== 'session' || id === undefined) {
+      if (request.principal.method !== 'session' || id === undefined) {
         throw new HttpProblem(400, { slug: 'no-session', title: 'No session', detail: 'This request is not authenticated by a session cookie.' });
       }
       await identity.sessionLogout(request.principal, id, request.client.ip);
-      return reply.code(204).header('set-cookie', clearedSessionCookie()).send(null);
+      return reply.code(204).header('set-cookie', clearedSessionCookie()).send();
     },
   });
 

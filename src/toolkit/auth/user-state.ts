@@ -8,6 +8,7 @@ const MAX_AGE_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
 export interface ActiveUser {
+  username: string;
   role: string;
   /**
    * Bumped by every "revoke all of this user's logins" (password change, disable). A token or
@@ -31,8 +32,8 @@ export function createUserState(db: Kysely<IdentityTables>, now: () => number): 
       const t = now();
       let state = cache.get(userId);
       if (state === undefined || t - state.at > MAX_AGE_MS) {
-        const row = await db.selectFrom('users').select(['disabled', 'role', 'token_version']).where('id', '=', userId).executeTakeFirst();
-        const user = row === undefined || row.disabled !== 0 ? undefined : { role: row.role, tokenVersion: row.token_version };
+        const row = await db.selectFrom('users').select(['disabled', 'username', 'role', 'token_version']).where('id', '=', userId).executeTakeFirst();
+        const user = row === undefined || row.disabled !== 0 ? undefined : { username: row.username, role: row.role, tokenVersion: row.token_version };
         state = { user, at: t };
         if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
         cache.set(userId, state);

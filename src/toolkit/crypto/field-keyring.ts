@@ -6,7 +6,7 @@
 // unknown kid reloads the keys once, and the newest kid is re-read every few seconds.
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../stores/database.ts';
+import type { AnyDatabase } from '../stores/database.ts';
 import { deriveKey } from './derive.ts';
 import { FieldDecryptError } from './field-errors.ts';
 import { seal, unseal } from './seal.ts';
@@ -52,7 +52,7 @@ interface KeyTables {
 }
 
 export interface FieldKeyringOptions {
-  database: Database<unknown>;
+  database: AnyDatabase;
   rootSecret: Uint8Array;
   /** How often, at most, encrypt() checks for a newer key (default 3000 ms). */
   refreshIntervalMs?: number;

@@ -2,7 +2,7 @@
 // serving. Each row is replaced only if it still holds the ciphertext that was read (compare and
 // set), so a write that lands in between is never lost: the row is read again instead.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../stores/database.ts';
+import type { AnyDatabase } from '../stores/database.ts';
 import type { FieldCipher } from './field-keyring.ts';
 
 /** A column holding FieldCipher ciphertexts bound to `{ table, column, rowId: row[idColumn] }`. */
@@ -34,7 +34,7 @@ type LooseTables = Record<string, Record<string, string | number | null>>;
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const MAX_ATTEMPTS = 5;
 
-export async function rotateFieldKeys(database: Database<unknown>, cipher: FieldCipher, columns: readonly EncryptedColumn[], options: RotateOptions = {}): Promise<RotationCount[]> {
+export async function rotateFieldKeys(database: AnyDatabase, cipher: FieldCipher, columns: readonly EncryptedColumn[], options: RotateOptions = {}): Promise<RotationCount[]> {
   const db = database.db as unknown as Kysely<LooseTables>;
   const counts: RotationCount[] = [];
   for (const column of columns) {

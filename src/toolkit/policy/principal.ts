@@ -5,6 +5,8 @@ export type AuthMethod = 'jwt' | 'api-key' | 'session' | 'basic';
 
 export interface Principal {
   id: string;
+  /** The account's user name (for a service account, its Basic user name). */
+  username: string;
   roles: readonly string[];
   scopes: readonly string[];
   method: AuthMethod;

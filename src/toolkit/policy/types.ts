@@ -1,4 +1,17 @@
 // How a route declares who may call it. Every route must say; there is no default.
+import type {
+  ContextConfigDefault,
+  FastifyBaseLogger,
+  FastifyRequest,
+  FastifyTypeProvider,
+  FastifyTypeProviderDefault,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerBase,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
+import type { FastifyRequestType, ResolveFastifyRequestType } from 'fastify/types/type-provider.js';
 import type { Principal } from './principal.ts';
 import type { ClientInfo } from '../server/proxy.ts';
 import type { RouteInfo } from './inventory.ts';
@@ -72,9 +85,34 @@ export function isPublicPolicy(policy: RoutePolicy): policy is PublicPolicy {
   return 'public' in policy && policy.public;
 }
 
+/**
+ * The principal a handler sees: non-null on a route whose policy authenticates. The policy's
+ * literal type reaches the request through Fastify's ContextConfig type parameter (see the
+ * augmentation below), which is how `scopes: [...]` narrows `request.principal` without a `!`.
+ */
+export type PrincipalFor<ContextConfig> = ContextConfig extends { readonly scopes: readonly string[] } ? Principal : Principal | null;
+/** The owner scope a handler sees: non-null on a route whose policy names an owner rule. */
+export type OwnerFor<ContextConfig> = ContextConfig extends { readonly owner: OwnershipRule } ? OwnerScope : OwnerScope | null;
+
+/** Any request on a route whose policy authenticates: for helpers that take one. */
+export type AuthenticatedRequest = FastifyRequest & { principal: Principal };
+
 declare module 'fastify' {
-  interface RouteShorthandOptions {
-    policy?: RoutePolicy;
+  // Type parameters must match Fastify's own declaration for the interfaces to merge, so the
+  // ones these members do not use are still declared.
+  /* eslint-disable @typescript-eslint/no-unused-vars */
+  interface RouteShorthandOptions<
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    RawReply extends RawReplyDefaultExpression<RawServer> = RawReplyDefaultExpression<RawServer>,
+    RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+    ContextConfig = ContextConfigDefault,
+    SchemaCompiler extends FastifySchema = FastifySchema,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+  > {
+    /** Who may call the route; its type also decides whether handlers see a non-null principal. */
+    policy?: RoutePolicy | (ContextConfig extends RoutePolicy ? ContextConfig : RoutePolicy);
   }
   interface FastifyInstance {
     /** Every declared route with its policy: the API inventory. */
@@ -86,12 +124,22 @@ declare module 'fastify' {
     /** Probes every dependency (within about a second) and says whether to send traffic here. */
     readiness(): Promise<Readiness>;
   }
-  interface FastifyRequest {
-    /** Set by authentication; null on public routes and unauthenticated requests. */
-    principal: Principal | null;
+  interface FastifyRequest<
+    RouteGeneric extends RouteGenericInterface = RouteGenericInterface,
+    RawServer extends RawServerBase = RawServerDefault,
+    RawRequest extends RawRequestDefaultExpression<RawServer> = RawRequestDefaultExpression<RawServer>,
+    SchemaCompiler extends FastifySchema = FastifySchema,
+    TypeProvider extends FastifyTypeProvider = FastifyTypeProviderDefault,
+    ContextConfig = ContextConfigDefault,
+    Logger extends FastifyBaseLogger = FastifyBaseLogger,
+    RequestType extends FastifyRequestType = ResolveFastifyRequestType<TypeProvider, SchemaCompiler, RouteGeneric>,
+  > {
+    /** Set by authentication: never null on a route whose policy authenticates; null on public routes without a credential. */
+    principal: PrincipalFor<ContextConfig>;
     /** Client address and scheme through the trusted-proxy model. */
     client: ClientInfo;
-    /** On owned routes: the resource id and the owner to filter by; null elsewhere. */
-    owner: OwnerScope | null;
+    /** On owned routes: the resource id and the owner to filter by (never null there); null elsewhere. */
+    owner: OwnerFor<ContextConfig>;
   }
+  /* eslint-enable @typescript-eslint/no-unused-vars */
 }

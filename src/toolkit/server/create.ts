@@ -4,7 +4,7 @@
 // check that refuses routes without a policy or response schema.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { RampartTypeProvider } from './type-provider.ts';
 import { ConfigError } from '../config/config-error.ts';
 import { createCors } from '../cors/cors.ts';
 import { errorHandler, genericProblem, sendProblem } from '../errors/handler.ts';
@@ -40,7 +40,7 @@ import { parseProxyList } from './proxy.ts';
 import { createValidatorCompiler } from './schema-compilers.ts';
 import { closeRequestSchemas } from '../validation/closed.ts';
 
-export type RampartServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type RampartServer = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, RampartTypeProvider>;
 
 const NOT_FOUND = genericProblem(404);
 const OVERLOADED = new HttpProblem(503, {
@@ -89,7 +89,7 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
       const refusal = edge(request, reply);
       void sendProblem(reply, refusal ?? (error.statusCode !== undefined && error.statusCode < 500 ? genericProblem(error.statusCode) : genericProblem(400)));
     },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  }).withTypeProvider<RampartTypeProvider>();
   late.log = fastify.log;
   const monitor = createFaultMonitor({ log: fastify.log, probes: options.dependencies });
   fastify.decorate('faults', monitor);

@@ -18,6 +18,13 @@ export interface Database<DB> {
   close(): Promise<void>;
 }
 
+/**
+ * A database of any schema: what the toolkit takes where it reads and writes only its own
+ * tables (identity, field keys), so a user's typed `Database<MyTables>` is accepted as it is.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely<DB> is invariant in DB: no other type accepts every Database<DB>.
+export type AnyDatabase = Database<any>;
+
 export interface OpenDatabaseOptions {
   /** postgres:// or postgresql:// for PostgreSQL; sqlite::memory: for a throwaway database. */
   databaseUrl?: string | undefined;

@@ -13,7 +13,7 @@ export { openKeyValueStore } from './open-kv.ts';
 export type { OpenKeyValueStoreOptions } from './open-kv.ts';
 
 export { openDatabase } from './database.ts';
-export type { Database, DatabaseDialect, OpenDatabaseOptions } from './database.ts';
+export type { AnyDatabase, Database, DatabaseDialect, OpenDatabaseOptions } from './database.ts';
 export { openSqlite } from './sqlite.ts';
 export type { SqliteOptions } from './sqlite.ts';
 export { openPostgres } from './postgres.ts';

@@ -219,7 +219,7 @@ export function createApiKeys(options: ApiKeyServiceOptions): ApiKeys {
       const row = await db
         .selectFrom('api_keys')
         .innerJoin('users', 'users.id', 'api_keys.user_id')
-        .select(['api_keys.user_id', 'api_keys.scope', 'api_keys.secret_hmac', 'api_keys.expires_at', 'api_keys.last_used_at', 'api_keys.revoked_at', 'users.disabled', 'users.role'])
+        .select(['api_keys.user_id', 'api_keys.scope', 'api_keys.secret_hmac', 'api_keys.expires_at', 'api_keys.last_used_at', 'api_keys.revoked_at', 'users.disabled', 'users.username', 'users.role'])
         .where('api_keys.id', '=', parsed.id)
         .executeTakeFirst();
       if (row === undefined) return undefined;
@@ -238,6 +238,7 @@ export function createApiKeys(options: ApiKeyServiceOptions): ApiKeys {
       const scopes = Object.freeze(row.scope.split(' ').filter((s) => s !== '' && roleScopes.includes(s)));
       const principal: Principal = Object.freeze({
         id: row.user_id,
+        username: row.username,
         roles: Object.freeze([row.role]),
         scopes,
         method: 'api-key' as const,
