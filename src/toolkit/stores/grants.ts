@@ -5,7 +5,7 @@
 // privileges left by hand-written recipes (`ALTER DEFAULT PRIVILEGES … GRANT … ON TABLES`)
 // cannot hand new tables to the application behind the list's back. SQLite has no roles.
 import { sql, type Kysely } from 'kysely';
-import type { Database } from './database.ts';
+import type { AnyDatabase } from './database.ts';
 import { StoreError } from './errors.ts';
 
 /** Row-level statements only: never TRUNCATE, REFERENCES, TRIGGER, or anything on the schema. */
@@ -31,7 +31,7 @@ const PRIVILEGES: readonly TablePrivilege[] = ['select', 'insert', 'update', 'de
  * Grants `role` exactly `grants` on the tables of the connection's current schema, revoking
  * everything else it held there, in one transaction. Run it as the owner (`rampart migrate`).
  */
-export async function applyGrants(database: Database<unknown>, grants: TableGrants, role: string): Promise<GrantsApplied | undefined> {
+export async function applyGrants(database: AnyDatabase, grants: TableGrants, role: string): Promise<GrantsApplied | undefined> {
   if (database.dialect !== 'postgres') return undefined;
   for (const [table, privileges] of Object.entries(grants)) {
     const unknown = privileges.filter((p) => !PRIVILEGES.includes(p));

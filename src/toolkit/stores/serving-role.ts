@@ -4,7 +4,7 @@
 // roles or databases, bypass row-level security, or be able to become a role that can. SQLite
 // has no roles: nothing to check.
 import { sql } from 'kysely';
-import type { Database } from './database.ts';
+import type { AnyDatabase } from './database.ts';
 
 export interface ServingRoleReport {
   role: string;
@@ -28,7 +28,7 @@ interface RoleRow {
   create_database: boolean;
 }
 
-export async function inspectServingRole(database: Database<unknown>): Promise<ServingRoleReport | undefined> {
+export async function inspectServingRole(database: AnyDatabase): Promise<ServingRoleReport | undefined> {
   if (database.dialect !== 'postgres') return undefined;
   const db = database.db;
   const { rows } = await sql<RoleRow>`
