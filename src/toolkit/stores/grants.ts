@@ -38,7 +38,7 @@ export async function applyGrants(database: AnyDatabase, grants: TableGrants, ro
     if (unknown.length > 0) throw new TypeError(`grants for ${table}: ${unknown.join(', ')} is not one of ${PRIVILEGES.join(', ')}`);
   }
   return database.db.transaction().execute(async (trx) => {
-    const db = trx as Kysely<unknown>;
+    const db = trx as unknown as Kysely<unknown>;
     const { rows: about } = await sql<{ me: string; schema: string | null; exists: boolean }>`
       select current_user as me, current_schema() as schema, exists(select 1 from pg_roles where rolname = ${role}) as exists`.execute(db);
     const { me, schema, exists } = about[0]!;
