@@ -1,5 +1,6 @@
 // `rampart audit <base-url>`: the command users and CI run. It never prints a stack trace and
-// exits 0 (nothing at or above --fail-on), 1 (findings at or above it) or 2 (usage, spec or
+// exits 0 (nothing at or above --fail-on), 1 (findings at or above it, or the audit left a change it
+// could see in the target's data, whatever --fail-on says) or 2 (usage, spec or
 // connection problem).
 import { readFile, writeFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
@@ -169,6 +170,10 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     stdout.write(rendered);
   }
   stderr.write(`${describeCounts(reported)}${result.complete ? '' : ' (audit incomplete)'}.\n${timingLine(result)}\n`);
+  if (result.changes.length > 0) {
+    stderr.write(`THE AUDIT LEFT ${result.changes.length} CHANGE(S) in the target's data: see the top of the report.\n`);
+    return EXIT.findings;
+  }
   // Only new findings count: `reported.findings` holds none the baseline accepted.
   return failing(reported, settings.failOn) ? EXIT.findings : EXIT.ok;
 }

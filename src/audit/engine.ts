@@ -16,6 +16,7 @@ import { ownedBy, SafetyLedger, WriteLedger } from './identities/ledger.ts';
 import type { WriteRecord } from './identities/ledger.ts';
 import { createdUrl } from './lib/created.ts';
 import { SafetyPolicy, unparseable } from './safety/policy.ts';
+import { Snapshot } from './safety/snapshot.ts';
 import { redactEvidence } from './identities/redact.ts';
 import { carrierFor, loginPlans } from './identities/login.ts';
 import type { LoginPlan } from './identities/login.ts';
@@ -87,6 +88,10 @@ export interface AuditResult {
   dryRun: boolean;
   /** Every write the audit sent, and whether what it changed was restored. */
   writes: WriteRecord[];
+  /** What differs between the reads before the audit and after it (empty: no trace found). */
+  changes: string[];
+  /** What the before/after comparison could not read or compare. */
+  unchecked: string[];
 }
 
 export function selectChecks(all: readonly Check[], only: readonly string[] = [], skip: readonly string[] = []): Check[] {
@@ -234,6 +239,15 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       notes.push(`survey: GET ${operation.path} got no usable answer (${error}); checks that need it skip it`);
     }
 
+    // Before any write: everything readable, anonymously and as each identity (issue 19 item 1).
+    const sendAsOrNot = (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> =>
+      identity === undefined ? gated(request, undefined) : sendAs((r) => gated(r, identity), identity, request, target.origin);
+    let snapshot: Snapshot | undefined;
+    if (options.dryRun !== true) {
+      hooks.onPhase?.('snapshot');
+      snapshot = await Snapshot.take({ spec, planner, target, policy, identities, send: sendAsOrNot });
+    }
+
     const findings: Finding[] = [];
     const ran: string[] = [];
     const skipped: { id: string; reason: string }[] = [];
@@ -330,9 +344,14 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       for (const problem of left) notes.push(`safety: ${problem}`);
     }
     writes.settle(ledger.entries);
+    let comparison = { changes: [] as string[], unchecked: ['dry run: nothing was read or compared'] };
+    if (snapshot !== undefined) {
+      hooks.onPhase?.('compare');
+      comparison = await snapshot.compare(sendAsOrNot);
+    }
     for (const [operation, reason] of policy.skipped) notes.push(`not called (safety): ${operation}: ${reason}`);
 
-    return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, writes.writes);
+    return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, { writes: writes.writes, ...comparison });
   } finally {
     client.close();
   }
@@ -409,7 +428,7 @@ function finish(
   notes: string[],
   client: HttpClient,
   options: AuditOptions,
-  writes: WriteRecord[] = [],
+  safety: { writes: WriteRecord[]; changes: string[]; unchecked: string[] } = { writes: [], changes: [], unchecked: ['the audit stopped before the snapshot'] },
 ): AuditResult {
   // The same flaw reported twice (two checks, or twice by one) is one finding.
   const unique = new Map<string, Finding>();
@@ -433,6 +452,8 @@ function finish(
     notes,
     complete: stop === undefined && client.stats.throttled === 0,
     dryRun: options.dryRun === true,
-    writes,
+    writes: safety.writes,
+    changes: safety.changes,
+    unchecked: safety.unchecked,
   };
 }

@@ -58,8 +58,33 @@ function renderFinding(finding: Finding): string[] {
   return lines;
 }
 
+/** The write ledger, writes alike in all but a counter (`burst 3/50`) on one line. */
+export function ledgerLines(writes: Reported['writes']): string[] {
+  const groups = new Map<string, { count: number; answers: Set<string>; restored: Set<string>; first: Reported['writes'][number] }>();
+  for (const write of writes) {
+    const why = write.why.replace(/\b\d+\/\d+\b/g, 'n/N');
+    const key = `${write.method} ${write.route} ${write.identity} ${why}`;
+    const group = groups.get(key) ?? { count: 0, answers: new Set<string>(), restored: new Set<string>(), first: write };
+    group.count++;
+    group.answers.add(String(write.answer));
+    group.restored.add(write.restored);
+    groups.set(key, group);
+  }
+  return [...groups.values()].map(({ count, answers, restored, first }) => {
+    const times = count === 1 ? '' : ` ×${count}`;
+    const why = count === 1 ? first.why : first.why.replace(/\b\d+\/\d+\b/g, 'n/N');
+    return `  ${where({ method: first.method, route: first.route })}${times} as ${clean(first.identity)}: ${oneLine(why, 200)} → ${oneLine([...answers].join(', '), 80)}; restored: ${oneLine([...restored].join('; '), 300)}`;
+  });
+}
+
 export function renderText(result: Reported): string {
-  const lines: string[] = [`Rampart audit of ${clean(result.target)}${result.dryRun ? ' (dry run: nothing was sent)' : ''}`];
+  const lines: string[] = [];
+  if (result.changes.length > 0) {
+    lines.push(`THE AUDIT LEFT THESE CHANGES (${result.changes.length}): the target's data differs from what the audit read before it wrote anything.`);
+    for (const change of result.changes) lines.push(`  ! ${oneLine(change, 400)}`);
+    lines.push('');
+  }
+  lines.push(`Rampart audit of ${clean(result.target)}${result.dryRun ? ' (dry run: nothing was sent)' : ''}`);
   if (result.spec) {
     lines.push(
       `Spec: ${clean(result.spec.source)} (OpenAPI ${clean(result.spec.openapi)}, ${result.spec.operations} operations${result.spec.discovered ? ', found on the target' : ''})`,
@@ -82,6 +107,16 @@ export function renderText(result: Reported): string {
     lines.push('Notes:');
     for (const note of result.notes) lines.push(`  - ${oneLine(note, 2000)}`);
     lines.push('');
+  }
+  if (!result.dryRun) {
+    lines.push(result.changes.length === 0 ? 'Before/after comparison: no change found in what the audit could read.' : `Before/after comparison: ${result.changes.length} change(s), listed at the top.`);
+    if (result.unchecked.length > 0) {
+      lines.push('Not compared:');
+      for (const item of result.unchecked) lines.push(`  - ${oneLine(item, 400)}`);
+    }
+    lines.push('');
+    lines.push(result.writes.length === 0 ? 'Writes sent: none.' : `Writes sent (${result.writes.length}):`);
+    lines.push(...ledgerLines(result.writes), '');
   }
   if (!result.complete) lines.push('This audit is INCOMPLETE: see the notes above.', '');
   return `${lines.join('\n')}\n`;
