@@ -255,6 +255,15 @@ describe('rate limits', () => {
     assert.match(String(last.headers.ratelimit), /^"default";r=0;t=\d+$/);
   });
 
+  test('with no onSecurityEvent given, the first refusal of a window still reaches the log as a rate_limited security event', () => {
+    const events = server.logs.entries().filter((entry) => entry['msg'] === 'security event');
+    assert.ok(events.length >= 1, server.logs.text);
+    assert.equal(events[0]!['event'], 'rate_limited');
+    assert.equal(events[0]!['level'], 40);
+    assert.equal(events[0]!['clientIp'], '127.0.0.1');
+    assert.equal(events[0]!['policy'], 'default');
+  });
+
   test('a route’s own policy overrides the default', async () => {
     const first = await request(server.url, '/limited');
     assert.equal(first.headers['ratelimit-policy'], '"tight";q=1;w=60');

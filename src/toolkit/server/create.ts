@@ -173,9 +173,11 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   const declarationProblems: string[] = [];
   const seen = new Set<string>();
   const inventory: RouteInfo[] = [];
-  const report: SecurityEventReporter = (event) => {
-    options.onSecurityEvent?.(event);
-  };
+  // Without a sink of the user's, every layer's events still reach the log: the README
+  // promises them (rate_limited, object_enumeration, rate_limit_degraded), and a security event
+  // nobody sees protects nobody.
+  const report: SecurityEventReporter =
+    options.onSecurityEvent ?? ((event) => fastify.log.warn({ ...event.detail, event: event.type, principalId: event.principalId, clientIp: event.clientIp }, 'security event'));
   fastify.addHook('onRoute', (route) => {
     const found = routeProblems(route);
     // Fastify derives a HEAD route from each GET: check it (it must be protected the same

@@ -60,7 +60,7 @@ export interface ServerOptions {
   authenticators: Authenticator[];
   /** Owned-resource 404s per principal per window before 429 (object enumeration). */
   enumeration: EnumerationLimit;
-  /** Where toolkit layers report security events (rate limiting, enumeration). */
+  /** Where toolkit layers report security events (rate limiting, enumeration); the server's log (warn, "security event") when not given. */
   onSecurityEvent: SecurityEventReporter | undefined;
   /** Prometheus metrics fed by every response and rate-limit refusal; none when not given. */
   metrics: Metrics | undefined;
