@@ -2,6 +2,7 @@
 // runs, and its numbers and rules are read from the grants list and the code that applies it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { SETTINGS, servingRoleMessage } from '../src/toolkit/index.ts';
 import { grants } from '../src/app/migrations/grants.ts';
 import { migrateCommand } from '../src/cli/migrate.ts';
@@ -26,6 +27,9 @@ test('Database roles: the SQL, the numbers and the rules the section states (tes
   assert.match(section, /deposits, transfers and the ledger are insert-only, security\s+events are never updated/);
   assert.ok(!grants['security_events']!.includes('update'));
   assert.ok(Object.values(grants).every((privileges) => privileges.every((p) => ['select', 'insert', 'update', 'delete'].includes(p))));
+  // The warning, as the service logs it (database-roles.test.ts checks the log).
+  assert.match(section, /Production logs a warning when\s+`RAMPART_MIGRATE_DATABASE_URL` is set where the service runs/);
+  assert.match(readFileSync(new URL('../src/app/app.ts', import.meta.url), 'utf8'), /RAMPART_MIGRATE_DATABASE_URL is set where the service runs/);
   // The flag, and the refusal's pointer back to this section.
   assert.ok(migrateCommand().options.some((o) => o.long === '--app-role'));
   assert.match(section, /`rampart migrate --app-role <role>` grants to another role than the user in\s+`DATABASE_URL`/);

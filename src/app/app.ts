@@ -88,6 +88,9 @@ export async function buildApp(config: RampartConfig, overrides: BuildOverrides 
       await database.close();
     });
     if (roleWarning !== undefined) app.log.warn(`development only: ${roleWarning}`);
+    if (config.mode === 'production' && config.migrateDatabaseUrl !== undefined) {
+      app.log.warn('RAMPART_MIGRATE_DATABASE_URL is set where the service runs: a compromised process could read the owner\'s credentials from its environment; give them to the `rampart migrate` job only');
+    }
     const identity = await openIdentity(config, database, keyValueStore, app.log);
     late.identity = identity;
     await docsRoutes(app, config);

@@ -19,7 +19,7 @@ import { DatabaseRoleError, migrate } from '../../src/app/migrate.ts';
 import { grants } from '../../src/app/migrations/grants.ts';
 import { migrations } from '../../src/app/migrations/index.ts';
 import { inspectServingRole, loadConfig, openDatabase, runMigrations } from '../../src/toolkit/index.ts';
-import { runCli, startCli, waitForOutput } from '../helpers/cli.ts';
+import { runCli as runCliWithin, startCli, waitForOutput } from '../helpers/cli.ts';
 import { LogCapture, request, type Response } from '../helpers/http.ts';
 import { closeAll } from '../helpers/close-all.ts';
 import { readmeRoleSql } from '../helpers/readme.ts';
@@ -31,6 +31,10 @@ const PASSWORD = 'correct-horse-battery-staple-91!';
 const HOST = 'api.example.com';
 const ALL_PRIVILEGES = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER'];
 const BOUNDARY = 'rampart-roles-boundary-5f2c';
+// Each CLI run starts Node, loads the program and connects: on a loaded machine that alone has
+// taken over 15 s. Deadlines, not waits.
+const CLI_DEADLINE_MS = 90_000;
+const runCli = (args: string[], env: Record<string, string>, input?: string): ReturnType<typeof runCliWithin> => runCliWithin(args, env, input, CLI_DEADLINE_MS);
 
 describe('SQLite: the grants list names exactly the tables the migrations create', () => {
   test('every table, nothing more', async () => {
@@ -130,6 +134,15 @@ describe('PostgreSQL: an owner migrates, an application role serves', () => {
     assert.match(second.stdout, /^migrations: up to date\ngrants: role /);
   });
 
+  test('one URL: `--app-role` names the role to grant; without it one role migrates and serves, and migrate says so', () => {
+    const flagged = runCli(['migrate', '--app-role', APP], production(urlAs(OWNER)));
+    assert.equal(flagged.status, 0, flagged.stderr);
+    assert.match(flagged.stdout, new RegExp(`^migrations: up to date\ngrants: role "${APP}" may use 18 tables`));
+    const single = runCli(['migrate'], production(urlAs(OWNER)));
+    assert.equal(single.status, 0, single.stderr);
+    assert.match(single.stdout, /^migrations: up to date\ngrants: none \(one role migrates and serves\); production refuses to serve as the owner/);
+  });
+
   test('the catalog holds exactly the listed privileges, and the role owns nothing and creates nothing', async () => {
     await admin(base, async (c) => {
       for (const [table, listed] of Object.entries(grants)) {
@@ -199,7 +212,7 @@ describe('PostgreSQL: an owner migrates, an application role serves', () => {
     const added = runCli(['user', 'add', 'treasurer', '--role', 'admin'], env, `${PASSWORD}\n`);
     assert.equal(added.status, 0, added.stderr);
     child = startCli(['serve'], env);
-    const output = await waitForOutput(child, /rampart listening on http:\/\/127\.0\.0\.1:(\d+) \(production\)/);
+    const output = await waitForOutput(child, /rampart listening on http:\/\/127\.0\.0\.1:(\d+) \(production\)/, CLI_DEADLINE_MS);
     const url = `http://127.0.0.1:${/rampart listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(output)![1]!}`;
     const proxied = { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.7' };
     const call = (path: string, options: { method?: string; token?: string; json?: unknown; body?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Response> =>
@@ -338,6 +351,14 @@ describe('PostgreSQL: an owner migrates, an application role serves', () => {
 
     test('refused: the owner role itself (the single-role setup)', async () => {
       await refuse(urlAs(OWNER), /it owns schema "public" \(as the owner of the database, or a member of its owner\); it can create tables \(CREATE on schema "public"\); it can create schemas \(CREATE on the database\); it owns tables \(accounts, api_keys, deposits and 16 more\)\./);
+    });
+
+    test('the application role boots, with a warning when the owner\'s URL is in the serving environment too', async () => {
+      const logs = new LogCapture();
+      const service = await buildApp(loadConfig(production(urlAs(APP), { RAMPART_MIGRATE_DATABASE_URL: urlAs(OWNER) })), { server: { logDestination: logs } });
+      await service.app.close();
+      const warnings = logs.entries().filter((l) => l.level === 40).map((l) => String(l.msg));
+      assert.deepEqual(warnings, ["RAMPART_MIGRATE_DATABASE_URL is set where the service runs: a compromised process could read the owner's credentials from its environment; give them to the `rampart migrate` job only"]);
     });
 
     test('`rampart serve` prints the refusal in one message and exits 1', () => {

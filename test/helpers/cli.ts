@@ -15,8 +15,9 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', ...extra };
 }
 
-export function runCli(args: string[], env: Record<string, string>, input?: string): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: 20_000, input });
+/** A deadline, not a wait: the result comes as soon as the command exits. */
+export function runCli(args: string[], env: Record<string, string>, input?: string, timeoutMs = 20_000): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: timeoutMs, input });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
