@@ -67,3 +67,20 @@ test('the README says request bodies are UTF-8 and never compressed, and why', (
     }
   }
 });
+
+// Each phrase is behaviour proved in test/audit/safety-policy.test.ts (the policy, --unsafe, the
+// 5xx stop), test/audit/leave-no-trace.test.ts (snapshot, changes, exit 1, the ledger, traps),
+// test/audit/checks/mass-assignment.test.ts (values, given identities) and
+// test/audit/checks/business-flows.test.ts (no burst of writes); change both together.
+test('the README states the auditor\'s safety rules', () => {
+  const flat = readme.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'Before it writes anything it reads, with GET only, every listing, profile and listed object anonymously and as each identity',
+    'when anything differs the report opens with THE AUDIT LEFT THESE CHANGES and the exit status is 1 whatever `--fail-on` says (JSON `changes`; what it could not compare, `unchecked`)',
+    'Every write it sends is in the report\'s ledger (JSON `writes`: method, route, identity, why, answer, restored?)',
+    'resets, seeds, initialises, installs, drops, deletes, purges, flushes, clears, shuts down or logs out is never called on anything the run did not create',
+    'a GET whose path or operationId names an action (`/tasks/{id}/complete`) is the write it is; `--unsafe` names exceptions',
+    'Writes without credentials carry a body that cannot be accepted (truncated JSON); identities write only to new objects and to objects the run created; bursts go only to reads and logins',
+    'privileged fields are sent only with values the target accepts (the spec\'s enum, its own answers) and never to a given identity; after 3 answers 5xx to writes it writes no more',
+  ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
+});

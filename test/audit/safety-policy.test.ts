@@ -1,6 +1,7 @@
 // The safety policy (issue 19 items 2 and 3): which operations the audit may call, how, and why
 // not; judged by name (method, path, operationId, summary, tags), never by recognising a target.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { actionWord, destructiveWord, isLogin, isRead, SafetyPolicy, unparseable, WRITE_5XX_STOP } from '../../src/audit/safety/policy.ts';
 import { buildSpec } from '../../src/audit/spec/load.ts';
@@ -84,6 +85,7 @@ describe('the policy on requests', () => {
     assert.deepEqual(p.judge({ method: 'POST', url: at('/lists'), body: valid, unacceptableBody: true }), { send: true, write: true });
     assert.deepEqual(p.judge({ method: 'POST', url: at('/lists'), body: valid, identity: 'alice' }), { send: true, write: true });
     assert.equal(p.judge({ method: 'PUT', url: at('/lists/1'), body: valid, identity: 'alice' }).send, false);
+    assert.equal(p.judge({ method: 'POST', url: at('/auth/register'), body: valid, identity: 'alice' }).send, false, 'a sign-up is not a collection');
     assert.equal(p.judge({ method: 'DELETE', url: at('/lists/1'), identity: 'alice' }).send, false);
     own.add(at('/lists/77').href);
     assert.deepEqual(p.judge({ method: 'PUT', url: at('/lists/77'), body: valid, identity: 'bob' }), { send: true, write: true });
@@ -120,5 +122,15 @@ describe('the policy on requests', () => {
     assert.equal(p.judge({ method: 'DELETE', url: at('/lists/77'), identity: 'alice', restore: true }).send, true);
     assert.equal(p.judge({ method: 'GET', url: at('/lists') }).send, true);
     assert.equal(p.judge({ method: 'POST', url: at('/auth/login'), body: '{}' }).send, true);
+  });
+});
+
+describe('no check goes around the policy', () => {
+  test('checks send only through ctx.send and ctx.sendAs, which the engine judges (ctx.http is for the budget only)', () => {
+    const dir = new URL('../../src/audit/checks/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      assert.doesNotMatch(text, /\.http\.send\b|\bclient\.send\b|\bfetch\(|node:https?['"]/, file);
+    }
   });
 });

@@ -64,7 +64,7 @@ const ACTIONS = new Set(
     'transfer withdraw deposit subscribe unsubscribe follow unfollow like unlike vote join leave invite kick promote demote grant update edit ' +
     'modify change set add insert upsert save write copy move rename duplicate clone merge upload apply retry regenerate generate increment ' +
     'decrement upgrade downgrade checkout buy purchase book reserve claim redeem dismiss hide unhide pin unpin star unstar mute unmute snooze ' +
-    'flag share unshare expire invalidate void settle mark unmark'
+    'flag share unshare expire invalidate void settle mark unmark forgot recover register signup enrol enroll'
   ).split(' '),
 );
 
