@@ -64,8 +64,8 @@ export async function startIdentity(backend: Backend, options: Partial<IdentityO
   const server = await startServer({ authenticators: [identity.authenticator, identity.sessionAuthenticator, identity.apiKeyAuthenticator] }, (app) => {
     authRoutes(app, identity, { tokenRateLimit: { name: 'token', limit: 100_000, windowSeconds: 60 } });
     app.get(WHOAMI, { policy: { scopes: [] }, schema: { response: { 200: Type.Object({ id: Type.String(), method: Type.String() }, { additionalProperties: false }) } } }, (request) => ({
-      id: request.principal!.id,
-      method: request.principal!.method,
+      id: request.principal.id,
+      method: request.principal.method,
     }));
   });
   return {
