@@ -84,3 +84,11 @@ test('the README states the auditor\'s safety rules', () => {
     'privileged fields are sent only with values the target accepts (the spec\'s enum, its own answers) and never to a given identity; after 3 answers 5xx to writes it writes no more',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
+
+// Proved in test/toolkit/json-body.test.ts (any depth, escapes, a property test) and
+// test/toolkit/hostile-input.test.ts (400 with the pointer; 413 first past the body limit).
+test('the README says repeated property names are refused', () => {
+  const flat = readme.replace(/\s+/g, ' ');
+  const phrase = 'a property name written twice in one object, at any depth and however escaped (`{"amount":1,"amount":-5}`, which a last-wins parser and a first-wins proxy read differently), is 400 naming its JSON pointer, after the body limit';
+  assert.ok(flat.includes(phrase), `README: ${phrase}`);
+});

@@ -63,6 +63,10 @@ describe('hostile input changes nothing', () => {
     ['__proto__ key', 400, 'forbidden-key', { headers: JSON_TYPE, body: '{"name":"x","__proto__":{"admin":true}}' }],
     ['constructor key', 400, 'forbidden-key', { headers: JSON_TYPE, body: '{"name":"x","constructor":{"prototype":{"admin":true}}}' }],
     ['nested prototype key', 400, 'forbidden-key', { headers: JSON_TYPE, body: '[{"a":{"prototype":1}}]' }],
+    ['a repeated name that a last-wins parse would let through', 400, 'duplicate-key', { headers: JSON_TYPE, body: '{"name":"<first>","name":"widget"}' }],
+    ['a repeated number', 400, 'duplicate-key', { headers: JSON_TYPE, body: '{"name":"x","qty":1,"qty":2}' }],
+    ['a repeated name spelled with an escape', 400, 'duplicate-key', { headers: JSON_TYPE, body: '{"name":"x","\\u006eame":"y"}' }],
+    ['a repeated name past the size limit (the limit applies first)', 413, undefined, { headers: JSON_TYPE, body: `{"name":"a","name":"${'b'.repeat(3000)}"}` }],
     ['an unknown field', 400, 'validation-failed', { headers: JSON_TYPE, body: '{"name":"x","role":"admin"}' }],
     ['a string where a number belongs (no coercion)', 400, 'validation-failed', { headers: JSON_TYPE, body: '{"name":"x","qty":"5"}' }],
     ['a value out of range', 400, 'validation-failed', { headers: JSON_TYPE, body: '{"name":"x","qty":1000}' }],
@@ -85,6 +89,11 @@ describe('hostile input changes nothing', () => {
     const problem = response.json() as { errors: { in: string; pointer: string; detail: string }[] };
     assert.deepEqual(problem.errors.map((e) => e.pointer).sort(), ['/ownerId', '/role']);
     assert.ok(problem.errors.every((e) => e.in === 'body' && e.detail === 'is not an allowed property'));
+  });
+
+  test('a repeated name is named as a JSON pointer', async () => {
+    const response = await request(server.url, '/echo', { method: 'POST', headers: JSON_TYPE, body: '{"name":"x","qty":1,"qty":2}' });
+    assert.deepEqual((response.json() as { errors: unknown[] }).errors, [{ in: 'body', pointer: '/qty', detail: 'appears more than once in its object' }]);
   });
 
   test('query strings are coerced to their declared types, and checked', async () => {
