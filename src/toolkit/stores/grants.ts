@@ -39,6 +39,9 @@ export async function applyGrants(database: AnyDatabase, grants: TableGrants, ro
   }
   return database.db.transaction().execute(async (trx) => {
     const db = trx as unknown as Kysely<unknown>;
+    // Two runs at once (two deploys, two development boots) would fail on the same catalog
+    // rows ("tuple concurrently updated"): the second waits for the first to commit.
+    await sql`select pg_advisory_xact_lock(hashtext('rampart.applyGrants'))`.execute(db);
     const { rows: about } = await sql<{ me: string; schema: string | null; exists: boolean }>`
       select current_user as me, current_schema() as schema, exists(select 1 from pg_roles where rolname = ${role}) as exists`.execute(db);
     const { me, schema, exists } = about[0]!;

@@ -1,7 +1,8 @@
 // applyGrants on a private database with private roles: the list is the whole truth. Sequences
 // of tables the role may insert into are granted (serial and identity columns work), default
-// privileges a recipe left behind no longer hand new tables to the role, a privilege dropped
-// from the list is revoked, and a list that does not match the schema changes nothing.
+// privileges a recipe left behind no longer hand new tables to the role, CREATE on the schema
+// granted to PUBLIC (PostgreSQL 14 and older) is revoked, a privilege dropped from the list is
+// revoked, and a list that does not match the schema changes nothing.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
@@ -65,7 +66,9 @@ describe('applyGrants (PostgreSQL)', () => {
       create table vault (secret text);
       alter default privileges grant select, insert, update, delete, truncate on tables to ${APP};
       alter default privileges in schema public grant all on sequences to ${APP};
-      grant all on vault to ${APP};`);
+      grant all on vault to ${APP};
+      -- PostgreSQL 14 and older let every role create tables in public.
+      grant create on schema public to public;`);
     owner = openDatabase<unknown>({ databaseUrl: url(OWNER, base), dataDir: '/nonexistent' });
     app = new pg.Client({ connectionString: url(APP, base), connectionTimeoutMillis: 5000 });
     await app.connect();
@@ -86,8 +89,9 @@ describe('applyGrants (PostgreSQL)', () => {
     await assert.rejects(applyGrants(owner!, { ...LIST, ghost: ['select'] }, APP), /Tables listed but not in schema "public": ghost/);
     await assert.rejects(applyGrants(owner!, LIST, OWNER), /is the role migrating/);
     await assert.rejects(applyGrants(owner!, LIST, `${base}_nobody`), /does not exist; create it first/);
-    // The hand-made grant still stands: nothing was revoked.
+    // The hand-made grants still stand: nothing was revoked.
     assert.deepEqual((await app!.query('select count(*)::int as n from vault')).rows, [{ n: 0 }]);
+    await app!.query('create table scratch (id int); drop table scratch');
   });
 
   test('the list becomes the whole truth: sequences granted, everything else revoked', async () => {
@@ -104,16 +108,24 @@ describe('applyGrants (PostgreSQL)', () => {
 
   test('default privileges from a recipe no longer hand new tables to the role', async () => {
     await ownerSays('create table later (id int); create sequence later_seq');
-    assert.match(await refused('select * from later'), /permission denied for table later/);
-    assert.match(await refused("select nextval('later_seq')"), /permission denied for sequence later_seq/);
-    assert.match(await refused('create table mine (id int)'), /permission denied for schema public/);
-    await ownerSays('drop table later; drop sequence later_seq');
+    try {
+      assert.match(await refused('select * from later'), /permission denied for table later/);
+      assert.match(await refused("select nextval('later_seq')"), /permission denied for sequence later_seq/);
+      assert.match(await refused('create table mine (id int)'), /permission denied for schema public/);
+    } finally {
+      await ownerSays('drop table if exists later; drop sequence if exists later_seq; drop table if exists mine');
+    }
   });
 
   test('a privilege dropped from the list is revoked on the next run', async () => {
     await applyGrants(owner!, { ...LIST, counters: ['select'] }, APP);
     assert.match(await refused("insert into counters (label) values ('c')"), /permission denied for table counters/);
     assert.equal((await app!.query('select count(*)::int as n from counters')).rows[0].n, 2);
+  });
+
+  test('runs that overlap (two deploys, two development boots) wait for each other', async () => {
+    const runs = await Promise.allSettled(Array.from({ length: 4 }, () => applyGrants(owner!, LIST, APP)));
+    assert.deepEqual(runs.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok')), ['ok', 'ok', 'ok', 'ok']);
   });
 
   test('SQLite has no roles: nothing to do', async () => {
