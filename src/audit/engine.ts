@@ -181,10 +181,25 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     for (const warning of spec?.warnings ?? []) notes.push(`spec: ${warning}`);
 
     const target = new Target(base, spec);
-    const identities = await prepareIdentities(options, target, spec, client);
-    const ledger = new SafetyLedger();
     const writes = new WriteLedger();
+    const ledger = new SafetyLedger();
     const policy = new SafetyPolicy({ spec, target, unsafe: options.unsafe ?? [], own: (url) => ownedBy(ledger.entries, url) });
+    // The identities' own logins (now and on every later re-login) are writes too: in the ledger.
+    const loginSend = async (request: HttpRequestSpec): Promise<HttpResult> => {
+      const result = await client.send(request);
+      if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method.toUpperCase()) && options.dryRun !== true) {
+        writes.add({
+          method: request.method,
+          route: policy.named(request.method, new URL(request.url)).path,
+          identity: (request.purpose ?? '').replace(/^log in as /, '') || 'anonymous',
+          why: request.purpose ?? 'log in',
+          answer: usable(result) ? result.response.status : result.error,
+          restored: 'nothing to restore: a login',
+        });
+      }
+      return result;
+    };
+    const identities = await prepareIdentities(options, target, spec, loginSend);
     /** Every request after the reach goes through here: judged by the safety policy, writes recorded in the ledger. */
     const gated = async (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> => {
       const url = new URL(request.url);
@@ -358,7 +373,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
 }
 
 /** Builds the configured identities and logs in those that log in, so bad credentials stop the audit at once. */
-async function prepareIdentities(options: AuditOptions, target: Target, spec: ApiSpec | undefined, client: HttpClient): Promise<AuditIdentity[]> {
+async function prepareIdentities(options: AuditOptions, target: Target, spec: ApiSpec | undefined, send: (request: HttpRequestSpec) => Promise<HttpResult>): Promise<AuditIdentity[]> {
   const out: ConfiguredIdentity[] = [];
   const fromSpec = specTokenUrl(spec);
   for (const identitySpec of options.identities ?? []) {
@@ -376,7 +391,7 @@ async function prepareIdentities(options: AuditOptions, target: Target, spec: Ap
         plans,
         ...(credential.kind === 'login' ? { carrier: carrierFor(credential, spec) } : {}),
         target,
-        send: (request) => client.send(request),
+        send,
         dryRun: options.dryRun === true,
       }));
     } catch (error) {

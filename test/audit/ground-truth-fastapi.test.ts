@@ -30,8 +30,10 @@ function matches(flaw: Flaw, finding: Finding): boolean {
 
 let fastapi: RunningFastApi;
 let vulnerable: AuditResult;
+/** The fixture's owner lets the audit write privileged fields to a given identity's own profile (issue 19 item 4: never by default). */
+const UNSAFE = ['PATCH /me'];
 const run = (target: string): Promise<AuditResult> =>
-  runAudit({ target, openapi: fastapi.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, maxRetryWaitMs: 2000, skip: ['transport'], identities: IDENTITIES });
+  runAudit({ target, openapi: fastapi.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, maxRetryWaitMs: 2000, skip: ['transport'], identities: IDENTITIES, unsafe: UNSAFE });
 
 before(async () => {
   fastapi = await startFastApi();

@@ -10,6 +10,7 @@ import { createAuditCommand } from '../../src/audit/command.ts';
 import { runAudit } from '../../src/audit/engine.ts';
 import type { AuditResult } from '../../src/audit/engine.ts';
 import type { IdentitySpec } from '../../src/audit/identities/config.ts';
+import { renderHtml } from '../../src/audit/report/html.ts';
 import { renderText } from '../../src/audit/report/text.ts';
 import { startExpress } from '../fixtures/vulnerable-express/start.ts';
 import type { RunningExpress } from '../fixtures/vulnerable-express/start.ts';
@@ -48,9 +49,10 @@ async function fullAudit(base: string, specPath: string, users: Record<'alice' |
   return { result, sent };
 }
 
-/** Every write the audit sent (identities' own logins aside) is a line of the ledger. */
+/** Every write the audit sent, the identities' own logins included, is a line of the ledger. */
 function assertLedger(result: AuditResult, sent: Sent[]): void {
-  const writes = sent.filter((s) => !READS.has(s.method) && !/^log in as /.test(s.purpose));
+  const writes = sent.filter((s) => !READS.has(s.method));
+  for (const name of ['alice', 'bob', 'admin']) assert.ok(result.writes.some((w) => w.identity === name && w.why === `log in as ${name}` && w.restored === 'nothing to restore: a login'), name);
   assert.ok(writes.length > 0, 'the audit did write (logins, malformed bodies, objects of its own)');
   assert.equal(result.writes.length, writes.length, JSON.stringify(result.writes.slice(0, 5)));
   for (const write of writes) assert.ok(result.writes.some((w) => w.method === write.method && write.purpose.endsWith(w.why)), `${write.method} ${write.path} (${write.purpose}) is in the ledger`);
@@ -58,6 +60,9 @@ function assertLedger(result: AuditResult, sent: Sent[]): void {
   assert.match(text, new RegExp(`Writes sent \\(${result.writes.length}\\):`));
   assert.match(text, /Before\/after comparison: no change found/);
   assert.doesNotMatch(text, /THE AUDIT LEFT/);
+  const html = renderHtml(result);
+  assert.match(html, new RegExp(`<section id="writes"><h2>Writes sent \\(${result.writes.length}\\)</h2>`));
+  assert.doesNotMatch(html, /<section id="changes">/);
 }
 
 describe('a full audit leaves no trace on the Flask fixture', { timeout: 300_000 }, () => {

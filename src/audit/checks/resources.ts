@@ -148,8 +148,12 @@ export function truncatedBody(body: string): string {
   return cut === body ? body.slice(0, Math.max(1, body.length - 1)) : cut;
 }
 
+/**
+ * The route handled the truncated body as if it had read it all: accepted it leniently (2xx) or
+ * crashed parsing it (5xx). A 4xx is a parser refusing it, which says nothing about a size limit.
+ */
 function readsBodies(status: number): boolean {
-  return (status >= 200 && status < 300) || status === 400 || status === 422 || status === 500;
+  return (status >= 200 && status < 300) || status >= 500;
 }
 
 async function bodyLimit(ctx: CheckContext): Promise<void> {
@@ -162,7 +166,6 @@ async function bodyLimit(ctx: CheckContext): Promise<void> {
     if (plain.body === undefined) continue;
     const body = truncatedBody(plain.body);
     if (!ctx.safety.callable(operation, { unacceptableBody: true }).send) continue;
-    // A route that reads the small truncated body refuses it as malformed (400, 422, or a parser's 500), or reads it leniently (2xx).
     const small = await ctx.send({ method: plain.method, url: plain.url, headers: plain.headers, body, purpose: 'body limit: truncated JSON' });
     if (!usable(small) || !readsBodies(small.response.status)) continue;
     tried++;

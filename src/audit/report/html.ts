@@ -10,6 +10,7 @@ import type { Exchange, Finding } from '../finding.ts';
 import { SEVERITIES } from '../finding.ts';
 import type { Severity } from '../finding.ts';
 import type { Reported } from './baseline.ts';
+import { ledgerLines } from './text.ts';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.ts';
 import { escapeHtml as h } from './sanitize.ts';
 import { countBySeverity, describeLocation } from './summary.ts';
@@ -135,6 +136,7 @@ export function renderHtml(result: Reported): string {
 <header class="page"><h1>Rampart audit</h1><p class="target"><code>${h(result.target)}</code></p><p class="meta">${meta}</p>
 <p class="meta">Checks run: ${result.checks.ran.map((c) => `<code>${h(c)}</code>`).join(' ') || 'none'}</p></header>
 <main>
+${result.changes.length > 0 ? `<section id="changes"><h2>The audit left these changes (${result.changes.length})</h2><ul>${result.changes.map((c) => `<li>${h(c)}</li>`).join('')}</ul></section>` : ''}
 <section id="summary" aria-labelledby="summary-title"><h2 id="summary-title">Summary</h2>${total}
 <div class="charts">${chart(counts)}${categoryTable(result.findings)}</div></section>
 ${filters(result.findings)}
@@ -142,6 +144,8 @@ ${filters(result.findings)}
 ${suppressed.length > 0 ? `<section id="suppressed"><h2>Suppressed by the baseline (${suppressed.length})</h2><ul>${suppressedList}</ul></section>` : ''}
 ${skipped !== '' ? `<section id="skipped"><h2>Skipped checks</h2><ul>${skipped}</ul></section>` : ''}
 ${notes !== '' ? `<section id="notes"><h2>Notes</h2><ul>${notes}</ul></section>` : ''}
+${result.unchecked.length > 0 ? `<section id="unchecked"><h2>Not compared before and after</h2><ul>${result.unchecked.map((u) => `<li>${h(u)}</li>`).join('')}</ul></section>` : ''}
+${result.writes.length > 0 ? `<section id="writes"><h2>Writes sent (${result.writes.length})</h2><ul>${ledgerLines(result.writes).map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 </main>
 <footer>Everything shown from the target is escaped; this page runs only its own script.</footer>
 <script>${HTML_SCRIPT}</script>
