@@ -48,6 +48,7 @@ test('the README states the request-line and Host rules', () => {
     'HTTP/1.0 and HTTP/1.1 request lines only (`HTTP/2.0` or `HTTP/0.9` over the HTTP/1 parser: 505)',
     'exactly one `Host` line holding `host[:port]` (port 1–65535, no userinfo) that names an allowed host, else 400',
     'an absolute-form target (`GET http://host/path HTTP/1.1`) is accepted, and its authority replaces `Host` and must name an allowed host too',
+    'the handler, the logs and the CSRF origin check see the path form and that host',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 

@@ -3,6 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { clientKey } from '../../src/toolkit/limits/rate-limit.ts';
+import { ownOrigin } from '../../src/toolkit/auth/sessions/csrf.ts';
+import { Type } from '../../src/toolkit/index.ts';
 import { rawRequest, request } from '../helpers/http.ts';
 import { testRoutes, type Recorded } from '../helpers/routes.ts';
 import { startServer, type TestServer } from '../helpers/server.ts';
@@ -50,7 +52,15 @@ describe('request line and Host, strictly', () => {
   let production: TestServer;
   let development: TestServer;
   before(async () => {
-    production = await startServer({ mode: 'production', allowedHosts: ['api.example.com'], trustedProxies: ['10.0.0.1'] }, testRoutes(recorded));
+    production = await startServer({ mode: 'production', allowedHosts: ['api.example.com'], trustedProxies: ['10.0.0.1'] }, (app) => {
+      testRoutes(recorded)(app);
+      const Where = Type.Object({ url: Type.String(), host: Type.String(), origin: Type.String() }, { additionalProperties: false });
+      app.get('/where', { policy: { public: true }, schema: { querystring: Type.Object({ q: Type.Optional(Type.String()) }), response: { 200: Where } } }, (request) => ({
+        url: request.url,
+        host: request.headers.host ?? '',
+        origin: ownOrigin(request),
+      }));
+    });
     development = await startServer({ mode: 'development' }, testRoutes(recorded));
   });
   after(() => closeAll(production, development));
@@ -88,6 +98,12 @@ describe('request line and Host, strictly', () => {
     // Every later layer sees the origin-form URL: the log line too.
     assert.ok(!production.logs.text.includes('http://api.example.com/echo'), 'logged in absolute form');
     assert.match(production.logs.text, /"url":"\/echo"/);
+  });
+
+  test('the handler and the CSRF origin check see the path form and the target’s host', async () => {
+    const response = await rawRequest(production.port, 'GET HTTP://API.example.com:8443/where?q=1 HTTP/1.1\r\nHost: elsewhere.example\r\nConnection: close\r\n\r\n');
+    assert.equal(response.status, 200, response.body);
+    assert.deepEqual(JSON.parse(response.body), { url: '/where?q=1', host: 'API.example.com:8443', origin: 'http://api.example.com:8443' });
   });
 
   for (const target of ['http://evil.example/echo', 'HTTP://EVIL.EXAMPLE/echo', 'http://evil.example:443/echo', 'http://api.example.com@evil.example/echo', 'http://evil@api.example.com/echo', 'http://api.example.com:evil/echo', 'http://api.example.com.evil.example/echo']) {
