@@ -7,6 +7,7 @@ import type { AuditIdentity } from './identities/identity.ts';
 import type { ApiSpec } from './spec/load.ts';
 import type { SafetyPolicy } from './safety/policy.ts';
 import type { RequestPlanner } from './spec/request.ts';
+import type { Protection } from './protection.ts';
 import type { Survey } from './survey.ts';
 import type { Target } from './target.ts';
 
@@ -71,13 +72,17 @@ export interface CheckContext {
   readonly survey: Survey;
   /** Decides what may be called (safety/policy.ts); the engine enforces it on every request. */
   readonly safety: SafetyPolicy;
+  /** Which operations need credentials, by behaviour first (protection.ts): every check asks this. */
+  readonly protection: Protection;
   readonly dryRun: boolean;
   /** A random token for this run (probe origins, marker values). */
   readonly token: string;
   /** Per-request timeout in ms, for checks that reason about time. */
   readonly timeoutMs: number;
-  /** The client, for checks that need its budget. Send through `send`. */
+  /** The client (its settings). Send through `send`. */
   readonly http: HttpClient;
+  /** Requests this check may still send: its share of the budget, and what finished checks left. */
+  readonly remaining: number;
   send(request: HttpRequestSpec): Promise<HttpResult>;
   report(report: Report): void;
   /** Every answer received so far, by any check, the identities' logins and the survey included. */

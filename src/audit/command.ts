@@ -29,8 +29,9 @@ export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 interface CliOptions {
   openapi?: string;
-  format?: string;
-  output?: string;
+  format?: string[];
+  output?: string[];
+  logRequests?: string;
   failOn?: string;
   rate?: string;
   maxRequests?: string;
@@ -79,6 +80,7 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     openapi: options.openapi,
     format: options.format,
     output: options.output,
+    logRequests: options.logRequests,
     failOn: options.failOn,
     rate: options.rate,
     maxRequests: options.maxRequests,
@@ -130,6 +132,7 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
         intensive: settings.intensive,
         ...(settings.callbackUrl === undefined ? {} : { callbackUrl: settings.callbackUrl }),
         unsafe: settings.unsafe,
+        ...(settings.logRequests === undefined ? {} : { logRequests: settings.logRequests }),
       },
       {
         info: (message) => {
@@ -158,17 +161,20 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
   }
 
   const reported = await baselined(result, accepted, settings.writeBaseline, stderr);
-  const rendered = renderReport(settings.format, reported);
-  if (settings.output !== undefined) {
-    try {
-      await writeFile(settings.output, rendered);
-    } catch (error) {
-      throw new AuditError('OUTPUT_UNWRITABLE', `cannot write the report to ${settings.output}: ${errorCode(error) ?? 'error'}`);
+  for (const { format, output } of settings.reports) {
+    const rendered = renderReport(format, reported);
+    if (output === undefined) {
+      stdout.write(rendered);
+      continue;
     }
-    stderr.write(`Report written to ${settings.output}.\n`);
-  } else {
-    stdout.write(rendered);
+    try {
+      await writeFile(output, rendered);
+    } catch (error) {
+      throw new AuditError('OUTPUT_UNWRITABLE', `cannot write the report to ${output}: ${errorCode(error) ?? 'error'}`);
+    }
+    stderr.write(`Report written to ${output}${settings.reports.length > 1 ? ` (${format})` : ''}.\n`);
   }
+  if (settings.logRequests !== undefined) stderr.write(`Every exchange recorded in ${settings.logRequests} (mode 0600, credentials redacted).\n`);
   stderr.write(`${describeCounts(reported)}${result.complete ? '' : ' (audit incomplete)'}.\n${timingLine(result)}\n`);
   if (result.changes.length > 0) {
     stderr.write(`THE AUDIT LEFT ${result.changes.length} CHANGE(S) in the target's data: see the top of the report.\n`);
@@ -214,6 +220,10 @@ function collapse(lines: string[]): string[] {
   return out;
 }
 
+function repeatable(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function createAuditCommand(io: AuditIo = {}): Command {
   const stdout = io.stdout ?? process.stdout;
   const stderr = io.stderr ?? process.stderr;
@@ -227,8 +237,9 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .description('Attack a running API for the OWASP API Security Top 10 and report only what was proven.')
     .argument('[base-url]', 'base URL of the API, e.g. http://localhost:3000')
     .option('--openapi <file|url>', 'OpenAPI 3.0/3.1 spec (JSON or YAML); without it the usual spec paths are tried')
-    .option('--format <format>', 'report format: text, json, sarif, html or junit (default: text)')
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('--format <format>', 'report format: text, json, sarif, html or junit (default: text); repeat it, each with its --output, for several reports', repeatable)
+    .option('-o, --output <file>', 'write the report to a file instead of stdout (the i-th --output takes the i-th --format)', repeatable)
+    .option('--log-requests <file.jsonl>', 'record every exchange, one JSON object a line, in a file only you may read (mode 0600); passwords, Authorization and cookies redacted')
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: info, low, medium, high, critical, none (default: high)')
     .option('--rate <req/s>', 'requests per second (default: 50)')
     .option('--max-requests <n>', 'request budget for the whole audit (default: 3000)')
@@ -243,8 +254,8 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .option('--insecure', 'accept any TLS certificate (test targets only)')
     .option(
       '--identity <spec>',
-      'act as this identity (repeatable): name=alice,role=user|admin and one of bearer=TOKEN, header=Name:value, cookie=a=b, login=user with password-env=VAR (*-env=VAR reads any secret from the environment)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      'act as this identity (repeatable): name=alice,role=user|admin and one of bearer=TOKEN, header=Name:value, cookie=a=b, login=user with password-env=VAR (*-env=VAR reads any secret from the environment); a login is found in the spec, or given: login-url=…,login-body=json|form,user-field=…,password-field=…,token-field=…, sent as token-header=…,token-scheme=…|none or token-cookie=…, client-id=…,client-secret-env=…,client-auth=basic|body',
+      repeatable,
     )
     .option('--token-url <url>', 'OAuth2 token URL for login identities (default: the spec\'s password flow)')
     .option('--intensive', 'also run heavy and timing checks')

@@ -23,6 +23,10 @@ export interface Settings {
   /** Write a baseline of this run's findings to this file. */
   writeBaseline?: string;
   output?: string;
+  /** Every report to write: each --format with its --output (none: standard output). `format` and `output` are the first. */
+  reports: { format: Format; output?: string }[];
+  /** Record every exchange to this JSON Lines file (mode 0600, credentials redacted). */
+  logRequests?: string;
   failOn: FailOn;
   rate: number;
   maxRequests: number;
@@ -61,6 +65,7 @@ export interface RawSettings {
   baseline?: unknown;
   writeBaseline?: unknown;
   output?: unknown;
+  logRequests?: unknown;
   failOn?: unknown;
   rate?: unknown;
   maxRequests?: unknown;
@@ -79,8 +84,8 @@ export interface RawSettings {
   unsafe?: unknown;
 }
 
-const KEYS = ['target', 'openapi', 'format', 'output', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline'] as const;
-const PATH_KEYS = new Set(['openapi', 'output', 'ca', 'baseline', 'writeBaseline']);
+const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline'] as const;
+const PATH_KEYS = new Set(['openapi', 'output', 'logRequests', 'ca', 'baseline', 'writeBaseline']);
 
 function invalid(source: string, message: string): never {
   throw new AuditError(source === 'command line' ? 'USAGE' : 'CONFIG_INVALID', `${source}: ${message}`);
@@ -111,7 +116,8 @@ export async function loadConfigFile(path: string): Promise<RawSettings> {
     if (!(KEYS as readonly string[]).includes(key)) {
       throw new AuditError('CONFIG_INVALID', `the config file ${path} has an unknown setting \`${key}\`.${didYouMean(key, KEYS)}`);
     }
-    out[key] = PATH_KEYS.has(key) && typeof value === 'string' && !/^https?:\/\//i.test(value) ? resolve(base, value) : value;
+    const local = (item: unknown): unknown => (typeof item === 'string' && !/^https?:\/\//i.test(item) ? resolve(base, item) : item);
+    out[key] = PATH_KEYS.has(key) ? (Array.isArray(value) ? value.map(local) : local(value)) : value;
   }
   return out;
 }
@@ -154,17 +160,26 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
   const openapi = text(source, 'openapi', raw.openapi);
   if (openapi !== undefined) out.openapi = openapi;
   if (raw.format !== undefined) {
-    if (typeof raw.format !== 'string' || !(FORMATS as readonly string[]).includes(raw.format)) {
-      invalid(source, `\`format\` must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(raw.format)})`);
+    const formats: unknown[] = Array.isArray(raw.format) ? raw.format : [raw.format];
+    for (const format of formats) {
+      if (typeof format !== 'string' || !(FORMATS as readonly string[]).includes(format)) {
+        invalid(source, `\`format\` must be one of ${FORMATS.join(', ')} (got ${JSON.stringify(format)})`);
+      }
     }
-    out.format = raw.format as Format;
+    out.reports = (formats as Format[]).map((format) => ({ format }));
   }
   const baseline = text(source, 'baseline', raw.baseline);
   if (baseline !== undefined) out.baseline = baseline;
   const writeBaseline = text(source, 'writeBaseline', raw.writeBaseline);
   if (writeBaseline !== undefined) out.writeBaseline = writeBaseline;
-  const output = text(source, 'output', raw.output);
-  if (output !== undefined) out.output = output;
+  if (raw.output !== undefined) {
+    const outputs: unknown[] = Array.isArray(raw.output) ? raw.output : [raw.output];
+    const files = outputs.map((item) => text(source, 'output', item)!);
+    if (new Set(files).size !== files.length) invalid(source, '`output` names the same file twice');
+    out.output = files.join('\0');
+  }
+  const logRequests = text(source, 'logRequests', raw.logRequests);
+  if (logRequests !== undefined) out.logRequests = logRequests;
   if (raw.failOn !== undefined) {
     if (typeof raw.failOn !== 'string' || (raw.failOn !== 'none' && !isSeverity(raw.failOn))) {
       invalid(source, `\`failOn\` must be one of ${[...SEVERITIES, 'none'].join(', ')} (got ${JSON.stringify(raw.failOn)})`);
@@ -219,8 +234,9 @@ export function resolveSettings(cli: RawSettings, config: RawSettings | undefine
   if ((merged.only ?? []).length > 0 && (merged.skip ?? []).length > 0) {
     throw new AuditError('USAGE', 'give --only or --skip, not both');
   }
+  const { output: joined, ...rest } = merged;
+  const reports = pairReports(merged.reports, joined?.split('\0') ?? []);
   return {
-    format: DEFAULTS.format,
     failOn: DEFAULTS.failOn,
     rate: DEFAULTS.rate,
     maxRequests: DEFAULTS.maxRequests,
@@ -233,7 +249,23 @@ export function resolveSettings(cli: RawSettings, config: RawSettings | undefine
     identities: [],
     intensive: false,
     unsafe: [],
-    ...merged,
+    ...rest,
+    reports,
+    format: reports[0]!.format,
+    ...(reports[0]!.output === undefined ? {} : { output: reports[0]!.output }),
     target: merged.target,
   };
+}
+
+/**
+ * Each --format with the --output at the same position; the last format may go without one, to
+ * standard output. One --output without any --format writes the text report there.
+ */
+function pairReports(given: { format: Format }[] | undefined, outputs: string[]): { format: Format; output?: string }[] {
+  const formats = given ?? [{ format: DEFAULTS.format }];
+  if (given === undefined && outputs.length > 1) throw new AuditError('USAGE', 'several --output files need a --format for each, in the same order (e.g. --format json --output a.json --format sarif --output a.sarif)');
+  if (outputs.length !== formats.length && outputs.length !== formats.length - 1) {
+    throw new AuditError('USAGE', `give one --output per --format, in the same order (the last --format may go without one, to standard output); got ${formats.length} format(s) and ${outputs.length} output(s)`);
+  }
+  return formats.map(({ format }, index) => (outputs[index] === undefined ? { format } : { format, output: outputs[index] }));
 }

@@ -7,6 +7,7 @@ import { AuditError, didYouMean } from './errors.ts';
 import type { Finding } from './finding.ts';
 import { compareFindings, fingerprintOf } from './finding.ts';
 import { AnswerLog } from './http/answers.ts';
+import { RequestLog, redactText } from './http/log.ts';
 import { HttpClient, usable } from './http/client.ts';
 import type { HttpRequestSpec, HttpResult, SentRequest } from './http/client.ts';
 import type { IdentitySpec } from './identities/config.ts';
@@ -26,6 +27,9 @@ import { buildSpec, loadSpecFile, parseSpecText } from './spec/load.ts';
 import type { ApiSpec } from './spec/load.ts';
 import { RequestPlanner } from './spec/request.ts';
 import { ValueBank } from './spec/values.ts';
+import { CheckBudget } from './budget.ts';
+import { classifyProtection, Protection } from './protection.ts';
+import type { ProtectionEntry } from './protection.ts';
 import { runSurvey } from './survey.ts';
 import { Target } from './target.ts';
 
@@ -57,6 +61,8 @@ export interface AuditOptions {
   callbackUrl?: string;
   /** Operations the safety policy may call although their names say they destroy (operationId, path, `METHOD path` or the word). */
   unsafe?: readonly string[];
+  /** Record every exchange to this JSON Lines file (mode 0600, credentials redacted). */
+  logRequests?: string;
 }
 
 export interface AuditHooks {
@@ -85,6 +91,10 @@ export interface AuditResult {
   notes: string[];
   /** False when the budget ran out or the target stopped answering usefully. */
   complete: boolean;
+  /** Which operations need credentials, found by behaviour (protection.ts); [] without a spec. */
+  protection: ProtectionEntry[];
+  /** Requests sent, by who sent them: each check's id, `survey`, `protection`, `logins`, `other`. */
+  requestsBy: Record<string, number>;
   dryRun: boolean;
   /** Every write the audit sent, and whether what it changed was restored. */
   writes: WriteRecord[];
@@ -127,11 +137,16 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
   const info = hooks.info ?? ((): void => undefined);
   const notes: string[] = [];
   const answers = new AnswerLog();
+  const requestsBy: Record<string, number> = {};
 
   // A spec file is read before any request: a broken file should fail fast.
   let spec: ApiSpec | undefined;
   let discovered = false;
   if (options.openapi !== undefined && !isUrl(options.openapi)) spec = await loadSpecFile(options.openapi);
+
+  // Credentials known so far (the identities', once built): masked in the log and in every note.
+  let secrets = (): string[] => [];
+  const log = options.logRequests === undefined ? undefined : new RequestLog(options.logRequests, () => secrets());
 
   const client = new HttpClient({
     ratePerSecond: options.rate,
@@ -142,8 +157,13 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     ...(options.ca === undefined ? {} : { ca: options.ca }),
     ...(options.maxRetryWaitMs === undefined ? {} : { maxRetryWaitMs: options.maxRetryWaitMs }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-    onSent: (request, purpose) => hooks.onRequest?.(request, purpose, client.stats.sent),
+    onSent: (request, purpose) => {
+      const by = sender(purpose, checks);
+      requestsBy[by] = (requestsBy[by] ?? 0) + 1;
+      hooks.onRequest?.(request, purpose, client.stats.sent);
+    },
     onAnswer: (result, purpose) => answers.add(result, purpose),
+    ...(log === undefined ? {} : { onExchange: (result: HttpResult, purpose: string | undefined) => log.write(result, purpose) }),
   });
 
   try {
@@ -241,7 +261,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       writes.add(record);
       return result;
     };
-    const secrets = (): string[] => identities.flatMap((i) => (i instanceof ConfiguredIdentity ? i.secrets : []));
+    secrets = (): string[] => identities.flatMap((i) => (i instanceof ConfiguredIdentity ? i.secrets : []));
     const values = new ValueBank();
     const planner = spec ? new RequestPlanner(spec, target, values) : undefined;
     hooks.onPhase?.('survey');
@@ -253,6 +273,17 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       if (error.startsWith('not sent:')) continue;
       notes.push(`survey: GET ${operation.path} got no usable answer (${error}); checks that need it skip it`);
     }
+    hooks.onPhase?.('protection');
+    const protection = spec && planner
+      ? await classifyProtection(spec, planner, survey, identities, {
+        send: (request) => gated(request, undefined),
+        sendAs: (identity, request) => sendAs((r) => gated(r, identity), identity, request, target.origin),
+        refused: (operation, how) => {
+          const verdict = policy.callable(operation, how);
+          return verdict.send ? undefined : verdict.reason;
+        },
+      })
+      : new Protection();
 
     // Before any write: everything readable, anonymously and as each identity (issue 19 item 1).
     const sendAsOrNot = (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> =>
@@ -268,8 +299,14 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const skipped: { id: string; reason: string }[] = [];
     const token = randomBytes(4).toString('hex');
     const unanswered = new Map<string, { count: number; first: string }>();
+    let budget = new CheckBudget(0, []);
+    const budgetRanOut: string[] = [];
     const contextFor = (check: Check): CheckContext => {
       const sendFor = (identity: AuditIdentity | undefined) => async (request: HttpRequestSpec): Promise<HttpResult> => {
+        if (!budget.take(check.id)) {
+          const url = new URL(request.url);
+          return { outcome: 'skipped', request: { method: request.method, url: url.href, headers: {} }, error: `not sent: the ${check.id} check's share of the request budget is spent`, reason: 'budget' };
+        }
         const result = await gated({ ...request, purpose: `${check.id}: ${request.purpose ?? 'probe'}` }, identity);
         // Throttled answers a check asked to observe (rate-limit probes) are answers, not failures.
         if (result.outcome === 'failed' || (result.outcome === 'throttled' && request.onThrottle !== 'observe')) {
@@ -287,10 +324,14 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         spec,
         planner,
         survey,
+        protection,
         dryRun: options.dryRun === true,
         token,
         timeoutMs: options.timeoutMs,
         http: client,
+        get remaining() {
+          return Math.min(budget.remaining(check.id), client.remaining);
+        },
         send,
         get answers() {
           return answers.all;
@@ -326,6 +367,12 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         const message = error instanceof Error ? error.message : String(error);
         notes.push(`${check.id}: stopped early: ${message}`);
       }
+      if (part === 'run') budget.release(check.id);
+      const ranOut = budget.ranOut(check.id);
+      if (ranOut !== undefined && part === 'run') {
+        notes.push(`${check.id}: ${ranOut}`);
+        budgetRanOut.push(check.id);
+      }
       const lost = unanswered.get(check.id);
       unanswered.delete(check.id);
       if (lost) {
@@ -346,6 +393,8 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         ran.push(check.id);
       }
     }
+    // What is left after the survey, less a reserve for logins and the clean-up, shared out per check.
+    budget = new CheckBudget(Math.max(0, client.remaining - Math.min(100, Math.floor(client.remaining * 0.05))), runnable.map((c) => c.id));
     await Promise.all(runnable.filter((c) => c.exclusive !== true).map((c) => runOne(c)));
     for (const check of runnable.filter((c) => c.exclusive === true)) await runOne(check);
     // Passive reviews last: they read every answer the others received.
@@ -366,9 +415,12 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     }
     for (const [operation, reason] of policy.skipped) notes.push(`not called (safety): ${operation}: ${reason}`);
 
-    return finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, { writes: writes.writes, ...comparison });
+    const result = finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, { writes: writes.writes, ...comparison });
+    if (budgetRanOut.length > 0) result.notes.push(`audit incomplete: the request budget ran out for ${budgetRanOut.join(', ')} (see their notes)`);
+    return { ...result, complete: result.complete && budgetRanOut.length === 0, notes: result.notes.map((note) => redactText(note, secrets())), protection: protection.entries, requestsBy };
   } finally {
     client.close();
+    log?.close();
   }
 }
 
@@ -408,6 +460,17 @@ async function prepareIdentities(options: AuditOptions, target: Target, spec: Ap
     }
   }
   return out;
+}
+
+/** Who sent a request, from its purpose: a check (`<id>: …`), the survey, the protection probes, a login, or other. */
+function sender(purpose: string | undefined, checks: readonly Check[]): string {
+  const text = purpose ?? '';
+  const id = text.slice(0, text.indexOf(':'));
+  if (id !== '' && checks.some((c) => c.id === id)) return id;
+  if (text.startsWith('survey')) return 'survey';
+  if (text.startsWith('protection:')) return 'protection';
+  if (text.startsWith('log in as')) return 'logins';
+  return 'other';
 }
 
 function toFinding(check: Check, report: Report, target: Target): Finding {
@@ -466,6 +529,8 @@ function finish(
     findings: [...unique.values()].sort(compareFindings),
     notes,
     complete: stop === undefined && client.stats.throttled === 0,
+    protection: [],
+    requestsBy: {},
     dryRun: options.dryRun === true,
     writes: safety.writes,
     changes: safety.changes,

@@ -43,11 +43,20 @@ export const apiKeyQueryCheck: Check = {
     const spec = ctx.spec!;
     const planner = ctx.planner!;
     const schemes = Object.values(spec.securitySchemes).filter((s) => s.type === 'apiKey' && s.in === 'header' && s.paramName !== undefined);
-    if (schemes.length === 0) return;
-    for (const scheme of schemes.slice(0, 3)) {
+    // Keys the spec declares, and the custom headers the identities' credentials travel in
+    // (real specs often declare none), each on a route that refuses anonymous callers.
+    const keys = new Map<string, { operation: Operation; name: string; said: string }>();
+    for (const scheme of schemes) {
       const operation = operationFor(spec.operations, scheme);
-      if (operation === undefined) continue;
-      const header = scheme.paramName!;
+      if (operation !== undefined && !keys.has(scheme.paramName!.toLowerCase())) keys.set(scheme.paramName!.toLowerCase(), { operation, name: scheme.name, said: `The spec puts ${scheme.name} in the ${scheme.paramName!} header.` });
+    }
+    const guarded = spec.operations.find((o) => o.method === 'GET' && !o.path.includes('{') && ctx.protection.refusesAnonymous(o));
+    for (const identity of ctx.identities) {
+      for (const name of Object.keys(await identity.headers())) {
+        if (name !== 'authorization' && name !== 'cookie' && guarded !== undefined && !keys.has(name)) keys.set(name, { operation: guarded, name, said: `The credential of ${identity.name} travels in the ${name} header.` });
+      }
+    }
+    for (const [header, { operation, name: keyName, said }] of [...keys].slice(0, 3)) {
       const bogus = `${PROBE_MARK}-${ctx.token}`;
       const send = (purpose: string, query: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpResult> => {
         const planned = planner.plan(operation, { values: query, headers });
@@ -58,7 +67,7 @@ export const apiKeyQueryCheck: Check = {
       if (!usable(missing) || !usable(wrong)) continue;
       if (missing.response.status < 400) continue; // open route: the inventory check reports it
       if (!differentAnswer(missing.response, wrong.response, [bogus])) {
-        ctx.note(`${scheme.name}: a missing key and a wrong key get the same answer; query-string keys need a valid key to test`);
+        ctx.note(`${keyName}: a missing key and a wrong key get the same answer; query-string keys need a valid key to test`);
         continue;
       }
       const control = await send('control: unrelated query parameter', { [`rampart_${ctx.token}`]: bogus });
@@ -74,7 +83,7 @@ export const apiKeyQueryCheck: Check = {
           location: { method: operation.method, route: operation.path, parameter: name },
           evidence: {
             summary:
-              `The spec puts ${scheme.name} in the ${header} header. Without a key the answer is ${missing.response.status}; a wrong key in the header changes it (${wrong.response.status}); ` +
+              `${said} Without a key the answer is ${missing.response.status}; a wrong key in the header changes it (${wrong.response.status}); ` +
               `the same wrong key in ?${name}= gets exactly the wrong-key answer, while an unrelated parameter gets the no-key one: the query string is read as a key.`,
             exchanges: [
               exchange('no key', missing),

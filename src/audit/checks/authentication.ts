@@ -92,7 +92,7 @@ export const authenticationCheck: Check = {
     }
     const failures = new Map<AuditIdentity, number>();
     for (const endpoint of endpoints) {
-      if (ctx.http.remaining < 3 * FAILED_LOGINS) {
+      if (ctx.remaining < 3 * FAILED_LOGINS) {
         ctx.note(`not enough request budget left to probe the login at ${endpoint.location.route}`);
         continue;
       }

@@ -48,7 +48,7 @@ export const bolaCheck: Check = {
       if (await probeFamily(ctx, family, a, b, `rampart-canary-${ctx.token}-${index}`)) tested.add(family.item);
     }
     // The canary proof is the stronger one: find objects only where no created object was read.
-    for (const listed of listedFamilies(ctx.spec!).filter((l) => !tested.has(l.read.path)).slice(0, MAX_FAMILIES)) {
+    for (const listed of listedFamilies(ctx.spec!, (o) => ctx.protection.isProtected(o)).filter((l) => !tested.has(l.read.path)).slice(0, MAX_FAMILIES)) {
       await probeFound(ctx, listed, a, b);
     }
   },

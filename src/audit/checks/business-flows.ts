@@ -46,7 +46,7 @@ export const businessFlowsCheck: Check = {
     const identity = ctx.identities.find((i) => i.role === 'user');
     if (identity === undefined) return;
     for (const flow of flows(ctx).slice(0, MAX_FLOWS)) {
-      if (ctx.http.remaining < 4 * (FLOW_BURST + 2)) {
+      if (ctx.remaining < 4 * (FLOW_BURST + 2)) {
         ctx.note(`not enough request budget left to probe ${flow.operation.method} ${flow.operation.path}`);
         break;
       }
@@ -73,7 +73,7 @@ function flows(ctx: CheckContext): Flow[] {
   const operations = ctx.spec!.operations;
   const out: Flow[] = [];
   for (const operation of operations) {
-    if (operation.method !== 'POST' || operation.security.length === 0 || operation.requestBody === undefined || !/json/i.test(operation.requestBody.contentType)) continue;
+    if (operation.method !== 'POST' || !ctx.protection.isProtected(operation) || operation.requestBody === undefined || !/json/i.test(operation.requestBody.contentType)) continue;
     if (!moneyLike(ctx, operation)) continue;
     const remover = operations.find((o) => o.method === 'DELETE' && new RegExp(`^${escape(operation.path)}/\\{[^}/]+\\}$`).test(o.path));
     if (remover === undefined) {

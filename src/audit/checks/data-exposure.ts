@@ -7,7 +7,6 @@ import type { AuditIdentity } from '../identities/identity.ts';
 import { exchange } from '../lib/evidence.ts';
 import { parseJson } from '../lib/links.ts';
 import { ok, users } from '../lib/owned.ts';
-import { requiresAuth } from '../spec/load.ts';
 import type { Operation } from '../spec/load.ts';
 import { isObject } from '../spec/refs.ts';
 import type { Json } from '../spec/refs.ts';
@@ -24,7 +23,7 @@ const SECRET_NAME = /(?:passw(?:or)?d|pwd|hash|secret|token|api_?key|apikey|priv
 /** A long random-looking value: letters and digits mixed, 24+ characters. */
 const RANDOM_SHAPE = /^(?=[A-Za-z0-9_\-+/=.]{24,}$)(?=.*\d)(?=.*[a-z])(?=.*[A-Z])/;
 const PERSONAL = /^(?:e_?mail|email_?address|phone|phone_?number|mobile|ssn|social_?security|date_?of_?birth|dob|birth_?date|birthday|address|street|iban|card_?number)$/i;
-const PERSON_KEY = /^(?:username|user_?name|login|full_?name|first_?name|last_?name|display_?name|name)$/i;
+const PERSON_KEY = /^(?:username|user_?name|user|handle|login|full_?name|first_?name|last_?name|display_?name|name)$/i;
 
 export interface Exposure {
   kind: 'password-hash' | 'secret' | 'personal-data';
@@ -113,7 +112,7 @@ export const dataExposureCheck: Check = {
     const [who] = users(ctx);
     if (who === undefined) return;
     const grouped = new Grouped(ctx);
-    const gets = ctx.spec!.operations.filter((o) => o.method === 'GET' && requiresAuth(o)).slice(0, MAX_OPERATIONS);
+    const gets = ctx.spec!.operations.filter((o) => o.method === 'GET' && ctx.protection.isProtected(o)).slice(0, MAX_OPERATIONS);
     for (const operation of gets) await probe(ctx, grouped, who, operation);
     grouped.flush();
   },

@@ -37,8 +37,7 @@ function targets(ctx: CheckContext): { operation: Operation; parameter: Paramete
   const out: { operation: Operation; parameter: Parameter; send: Send; as?: string }[] = [];
   for (const operation of spec.operations) {
     if (operation.method !== 'GET') continue;
-    const status = ctx.survey.baseline(operation)?.result.response.status;
-    const refused = status === 401 || status === 403;
+    const refused = ctx.protection.isProtected(operation);
     if (refused && user === undefined) continue;
     for (const parameter of operation.parameters) {
       if (parameter.in !== 'query' && parameter.in !== 'path') continue;

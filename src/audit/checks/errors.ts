@@ -42,7 +42,7 @@ interface Probe {
 function probesFor(ctx: CheckContext, operation: Operation, user: AuditIdentity | undefined): Probe[] {
   const planner = ctx.planner!;
   const answer = ctx.survey.baseline(operation)?.result.response;
-  const refused = answer !== undefined && (answer.status === 401 || answer.status === 403);
+  const refused = ctx.protection.isProtected(operation);
   // A GET refused without credentials is reached as the user identity (its query parameters only,
   // never a body); the identity's own plain answer, which must be a 2xx, is then the baseline. Not
   // with path parameters: no real id is known, and 404s count against the identity on some targets.

@@ -83,8 +83,7 @@ export const functionLevelCheck: Check = {
         adminAnswer = await ctx.sendAs(admin, { ...request, purpose: `${operation.path} as the admin ${admin.name}` });
       } else if (admin !== undefined && reason === undefined) {
         // What the admin reaches and a user is told to leave alone is admin-only too; only look when the survey saw it refused.
-        const anonymous = ctx.survey.baseline(operation)?.result.response.status;
-        if (anonymous !== 401 && anonymous !== 403) continue;
+        if (!ctx.protection.isProtected(operation)) continue;
         adminAnswer = await ctx.sendAs(admin, { ...request, purpose: `${operation.path} as the admin ${admin.name}` });
         const second = users(ctx)[1];
         if (!ok(adminAnswer) || second === undefined) continue;
@@ -99,7 +98,7 @@ export const functionLevelCheck: Check = {
       if (!meaningful(answer)) continue;
       const anonymousStatus = ctx.survey.baseline(operation)?.result.response.status;
       const sameAsAdmin = adminAnswer !== undefined && ok(adminAnswer) && usable(answer) && similarity(adminAnswer.response.text, answer.response.text) >= 0.9;
-      const refusedAnonymously = anonymousStatus === 401 || anonymousStatus === 403;
+      const refusedAnonymously = ctx.protection.refusesAnonymous(operation);
       if (!sameAsAdmin && !refusedAnonymously) continue;
       const location = { method: 'GET', route: operation.path };
       grouped.add(

@@ -67,10 +67,9 @@ export const injectionCheck: Check = {
     const tested: string[] = [];
     const untested: Untested = { anonymous: [], pathIds: [], refused: [] };
     for (const operation of operations) {
-      const baseline = ctx.survey.baseline(operation);
       const params = operation.parameters.filter((p) => p.in === 'path' || p.in === 'query').slice(0, MAX_PARAMS);
       if (params.length === 0) continue;
-      const protectedOperation = baseline !== undefined && refusedStatus(baseline.result.response.status);
+      const protectedOperation = ctx.protection.isProtected(operation);
       if (!protectedOperation) {
         for (const parameter of params) await probeParameter(ctx, operation, parameter, anonymous);
         continue;
@@ -100,10 +99,6 @@ export const injectionCheck: Check = {
     if (note !== undefined) ctx.note(note);
   },
 };
-
-function refusedStatus(status: number): boolean {
-  return status === 401 || status === 403;
-}
 
 const NAMED = 8;
 

@@ -4,6 +4,7 @@
 // (`none`), the signature, the key (HS256 signed with its own published public key, a `kid`
 // pointing at an empty file), a guessable HMAC secret, or the time claims.
 import type { Check, CheckContext } from '../check.ts';
+import { refusal } from '../protection.ts';
 import { Grouped } from '../check.ts';
 import type { Exchange, Location } from '../finding.ts';
 import type { HttpResult, UsableResult } from '../http/client.ts';
@@ -128,9 +129,10 @@ export const jwtCheck: Check = {
       ctx.note('no identity holds a JWT (in any header or cookie it sends); nothing to forge');
       return;
     }
-    const routes = await probeRoutes(ctx, holder);
+    const { routes, rejected } = await probeRoutes(ctx, holder);
     if (routes.length === 0) {
-      ctx.note('found no route that answers the real token and refuses no token; nothing to compare forged tokens with');
+      const why = rejected.length === 0 ? 'no GET operation refuses anonymous callers or declares security' : rejected.slice(0, 6).join('; ');
+      ctx.note(`found no route that answers the real token 2xx and refuses no token, so forged tokens have nothing to be compared with (${why})`);
       return;
     }
     const grouped = new Grouped(ctx);
@@ -214,17 +216,17 @@ async function tokenHolder(identities: readonly AuditIdentity[]): Promise<Holder
   return undefined;
 }
 
-/** Protected GET routes (security in the spec, or refused without credentials) that answer the real token 2xx and no token 401/403. */
-async function probeRoutes(ctx: CheckContext, holder: Holder): Promise<ProbeRoute[]> {
+/** Protected GET routes (protection.ts: refused without credentials, or declared where behaviour does not tell) that answer the real token 2xx and no token 401/403. */
+async function probeRoutes(ctx: CheckContext, holder: Holder): Promise<{ routes: ProbeRoute[]; rejected: string[] }> {
   const spec = ctx.spec!;
   const planner = ctx.planner!;
   const real = holder.token.parts.join('.');
-  const refused = (o: Operation): boolean => [401, 403].includes(ctx.survey.baseline(o)?.result.response.status ?? 0);
   const candidates = spec.operations
-    .filter((o) => o.method === 'GET' && (o.security.length > 0 || refused(o)))
+    .filter((o) => o.method === 'GET' && ctx.protection.isProtected(o))
     .sort((a, b) => (a.path.match(/\{/g) ?? []).length - (b.path.match(/\{/g) ?? []).length);
-  const most = Math.max(MIN_ROUTES, Math.floor((ctx.http.remaining * BUDGET_SHARE) / REQUESTS_PER_ROUTE));
+  const most = Math.max(MIN_ROUTES, Math.floor((ctx.remaining * BUDGET_SHARE) / REQUESTS_PER_ROUTE));
   const out: ProbeRoute[] = [];
+  const rejected: string[] = [];
   let tried = 0;
   for (const operation of candidates) {
     if (out.length >= most) {
@@ -234,12 +236,18 @@ async function probeRoutes(ctx: CheckContext, holder: Holder): Promise<ProbeRout
     tried++;
     const planned = planner.plan(operation);
     const genuine = await ctx.send({ method: 'GET', url: planned.url, headers: { ...planned.headers, ...holder.carry(real) }, purpose: 'the real token' });
-    if (!usable(genuine) || genuine.response.status < 200 || genuine.response.status >= 300) continue;
+    if (!usable(genuine) || genuine.response.status < 200 || genuine.response.status >= 300) {
+      rejected.push(`${operation.path}: the real token ${usable(genuine) ? `got ${genuine.response.status}` : `got no usable answer (${genuine.error})`}`);
+      continue;
+    }
     const anonymous = await ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: 'no token' });
-    if (!usable(anonymous) || (anonymous.response.status !== 401 && anonymous.response.status !== 403)) continue;
+    if (!usable(anonymous) || refusal(anonymous.response) === undefined) {
+      rejected.push(`${operation.path}: no token ${usable(anonymous) ? `got ${anonymous.response.status}, not a refusal` : `got no usable answer (${anonymous.error})`}`);
+      continue;
+    }
     out.push({ operation, carry: holder.carry, url: planned.url, location: { method: 'GET', route: operation.path }, genuine, anonymous });
   }
-  return out;
+  return { routes: out, rejected };
 }
 
 /** The forged token got the real token's answer (and the route refuses no token). */

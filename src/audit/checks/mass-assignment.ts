@@ -11,7 +11,6 @@ import type { AuditIdentity } from '../identities/identity.ts';
 import { exchange } from '../lib/evidence.ts';
 import { canaryBody, createdUrl, families, objectOf, ok, users } from '../lib/owned.ts';
 import type { ApiSpec, Operation } from '../spec/load.ts';
-import { requiresAuth } from '../spec/load.ts';
 import { parseJson } from '../lib/links.ts';
 import { deref, isObject } from '../spec/refs.ts';
 import type { Json, JsonObject } from '../spec/refs.ts';
@@ -45,7 +44,7 @@ export const massAssignmentCheck: Check = {
     const spec = ctx.spec!;
     // Update routes of the caller's own resource (e.g. PATCH /me), read back through GET on the same path.
     const selfUpdates = spec.operations.filter(
-      (o) => (o.method === 'PATCH' || o.method === 'PUT') && !o.path.includes('{') && o.requestBody && /json/i.test(o.requestBody.contentType) && requiresAuth(o) && spec.operations.some((g) => g.method === 'GET' && g.path === o.path),
+      (o) => (o.method === 'PATCH' || o.method === 'PUT') && !o.path.includes('{') && o.requestBody && /json/i.test(o.requestBody.contentType) && ctx.protection.isProtected(o) && spec.operations.some((g) => g.method === 'GET' && g.path === o.path),
     );
     for (const operation of selfUpdates.slice(0, MAX_TARGETS)) await probeUpdate(ctx, a, operation);
     for (const family of families(spec).filter((f) => f.remove !== undefined && f.read !== undefined).slice(0, MAX_TARGETS)) {

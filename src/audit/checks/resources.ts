@@ -92,7 +92,7 @@ async function listings(ctx: CheckContext): Promise<{ operation: Operation; send
       continue;
     }
     // A protected listing: the page size a signed-in caller may ask for matters as much.
-    if ((baseline.status !== 401 && baseline.status !== 403) || user === undefined || operation.parameters.some((p) => p.in === 'path')) continue;
+    if (!ctx.protection.isProtected(operation) || user === undefined || operation.parameters.some((p) => p.in === 'path')) continue;
     const planned = ctx.planner!.plan(operation);
     const mine = await ctx.sendAs(user, { method: 'GET', url: planned.url, headers: planned.headers, purpose: 'is it a listing for the identity?' });
     if (!usable(mine) || mine.response.status >= 300 || itemCount(parseJson(mine.response.text)) === undefined) continue;
@@ -228,7 +228,7 @@ async function rateLimit(ctx: CheckContext): Promise<void> {
     if (slowest?.operation) targets = [{ operation: slowest.operation, credential: false }];
   }
   for (const { operation, credential } of targets) {
-    const burst = Math.min(BURST, Math.floor(ctx.http.remaining * 0.25));
+    const burst = Math.min(BURST, Math.floor(ctx.remaining * 0.25));
     if (burst < 20) {
       ctx.note(`not enough request budget left to probe the rate limit of ${operation.method} ${operation.path}`);
       continue;

@@ -157,7 +157,7 @@ async function send(ctx: CheckContext, candidate: Candidate, url: string): Promi
     purpose: `canary URL in ${candidate.name}`,
   };
   const identity = ctx.identities.find((i) => i.role === 'user');
-  if (operation.security.length === 0 || identity === undefined) return ctx.send(request);
+  if (!ctx.protection.isProtected(operation) || identity === undefined) return ctx.send(request);
   const result = await ctx.sendAs(identity, request);
   // Something the probe created (a webhook, a saved link) is deleted at the end of the run.
   if (operation.method === 'POST' && usable(result) && result.response.status >= 200 && result.response.status < 300) {

@@ -80,6 +80,8 @@ export interface HttpClientOptions {
   onSent?: (request: SentRequest, purpose: string | undefined) => void;
   /** Every HTTP answer received (throttled ones included), whichever check asked: passive checks read them. */
   onAnswer?: (result: UsableResult, purpose: string | undefined) => void;
+  /** Every exchange sent, answered or not (--log-requests). */
+  onExchange?: (result: HttpResult, purpose: string | undefined) => void;
 }
 
 export interface ClientStats {
@@ -154,7 +156,7 @@ export function describeNetworkError(error: unknown): string {
 }
 
 export class HttpClient {
-  readonly #options: Required<Omit<HttpClientOptions, 'ca' | 'onSent' | 'onAnswer'>> & Pick<HttpClientOptions, 'ca' | 'onSent' | 'onAnswer'>;
+  readonly #options: Required<Omit<HttpClientOptions, 'ca' | 'onSent' | 'onAnswer' | 'onExchange'>> & Pick<HttpClientOptions, 'ca' | 'onSent' | 'onAnswer' | 'onExchange'>;
   readonly #pacer: Pacer;
   readonly #slots: Semaphore;
   readonly #httpAgent: http.Agent;
@@ -266,6 +268,7 @@ export class HttpClient {
         this.stats.sent++;
         this.#options.onSent?.(request, spec.purpose);
         result = this.#options.dryRun ? dryRunAnswer(request) : await this.#exchange(spec, request);
+        if (!this.#options.dryRun) this.#options.onExchange?.(result, spec.purpose);
       } finally {
         this.#slots.release();
       }

@@ -128,14 +128,15 @@ export function inferredLogins(spec: ApiSpec, target: Target, username: string):
   return out.sort((a, b) => a.rank - b.rank).map((o) => o.plan);
 }
 
-/** The OAuth2 password grant at a token URL (form body, `access_token` in the answer). */
+/** A login at a URL the spec does not describe: the OAuth2 password grant (form body), unless the identity names its own body or fields. */
 function oauthPlan(url: URL, credential: LoginCredential, source: string): LoginPlan {
+  const own = credential.body === 'json' || credential.userField !== undefined || credential.passwordField !== undefined;
   return {
     url,
     body: credential.body ?? 'form',
     userField: credential.userField ?? 'username',
     passwordField: credential.passwordField ?? 'password',
-    fields: { grant_type: 'password', ...(credential.scope === undefined ? {} : { scope: credential.scope }) },
+    fields: own ? {} : { grant_type: 'password', ...(credential.scope === undefined ? {} : { scope: credential.scope }) },
     source,
   };
 }

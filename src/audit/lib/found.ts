@@ -5,7 +5,6 @@
 import type { HttpResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
 import type { ApiSpec, Operation } from '../spec/load.ts';
-import { requiresAuth } from '../spec/load.ts';
 import { isObject } from '../spec/refs.ts';
 import type { Json, JsonObject } from '../spec/refs.ts';
 
@@ -23,7 +22,7 @@ const ENVELOPES = ['items', 'data', 'results', 'records', 'entries', 'content', 
 const MIN_DISTINCTIVE = 4;
 
 /** Item routes with an authenticated listing of the same collection (collections without other path parameters). */
-export function listedFamilies(spec: ApiSpec): Listed[] {
+export function listedFamilies(spec: ApiSpec, isProtected: (operation: Operation) => boolean): Listed[] {
   const out: Listed[] = [];
   for (const read of spec.operations) {
     const match = /^(\/[^{}]*)\/\{([^}/]+)\}$/.exec(read.path);
@@ -31,7 +30,7 @@ export function listedFamilies(spec: ApiSpec): Listed[] {
     const collection = match[1]!;
     const list = spec.operations.find((o) => o.method === 'GET' && o.path.replace(/\/+$/, '') === collection);
     // A public listing shows everyone the same objects: there is no owner to impersonate.
-    if (list === undefined || !requiresAuth(list)) continue;
+    if (list === undefined || !isProtected(list)) continue;
     out.push({ list, read, param: match[2]! });
   }
   return out;

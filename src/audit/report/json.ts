@@ -27,6 +27,7 @@ export function renderJson(result: Reported): string {
       notes: result.notes,
       unchecked: result.unchecked,
       writes: result.writes,
+      protection: result.protection,
     },
     null,
     2,

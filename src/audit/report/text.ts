@@ -118,6 +118,13 @@ export function renderText(result: Reported): string {
     lines.push(result.writes.length === 0 ? 'Writes sent: none.' : `Writes sent (${result.writes.length}):`);
     lines.push(...ledgerLines(result.writes), '');
   }
+  const protection = result.protection;
+  if (protection.length > 0) {
+    const count = (verdict: string): number => protection.filter((p) => p.verdict === verdict).length;
+    lines.push(`Protection, found by behaviour (every check uses it): ${count('protected')} protected, ${count('public')} public, ${count('unknown')} unknown`);
+    for (const p of protection) lines.push(`  ${p.verdict.padEnd(9)} ${oneLine(`${p.method} ${p.route}`, 200)}: ${oneLine(p.why, 300)}`);
+    lines.push('');
+  }
   if (!result.complete) lines.push('This audit is INCOMPLETE: see the notes above.', '');
   return `${lines.join('\n')}\n`;
 }
