@@ -93,7 +93,7 @@ export interface AuditResult {
   complete: boolean;
   /** Which operations need credentials, found by behaviour (protection.ts); [] without a spec. */
   protection: ProtectionEntry[];
-  /** Requests sent, by who sent them: each check's id, `survey`, `protection`, `logins`, `other`. */
+  /** Requests sent, by who sent them: each check's id, `survey`, `protection`, `logins`, `snapshot`, `clean-up`, `other`. */
   requestsBy: Record<string, number>;
   dryRun: boolean;
   /** Every write the audit sent, and whether what it changed was restored. */
@@ -470,6 +470,8 @@ function sender(purpose: string | undefined, checks: readonly Check[]): string {
   if (text.startsWith('survey')) return 'survey';
   if (text.startsWith('protection:')) return 'protection';
   if (text.startsWith('log in as')) return 'logins';
+  if (text.startsWith('snapshot')) return 'snapshot';
+  if (/clean.?up/.test(text)) return 'clean-up';
   return 'other';
 }
 

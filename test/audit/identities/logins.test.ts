@@ -5,6 +5,7 @@
 // failed login that says what was sent (password masked), what came back and what to try.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -187,5 +188,20 @@ describe('logins a test server shapes', () => {
     assert.equal(seen[1]!.authorization, 'Token static-77');
     assert.equal(seen[1]!.token, 'static-77');
     assert.equal(seen[1]!.status, 200);
+  });
+});
+
+describe('the README says what identities take', () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  test('every login option it names is accepted, and the log and protection sentences are there', () => {
+    const paragraph = readme.slice(readme.indexOf('**Identities.**'), readme.indexOf('```sh', readme.indexOf('**Identities.**')));
+    const named = [...paragraph.matchAll(/`([a-z-]+)=(?:[a-z|]*)`/g)].map((m) => m[1]!);
+    for (const key of ['login-url', 'login-body', 'user-field', 'password-field', 'token-field', 'token-header', 'token-scheme', 'token-cookie', 'client-id', 'client-secret-env', 'client-auth']) assert.ok(named.includes(key), key);
+    const env = { PW: 'x-pass-1', SECRET: 'client-s3cret' };
+    const parsed = parseIdentity('name=a,login=a,password-env=PW,login-url=/in,login-body=json,user-field=u,password-field=p,token-field=d.t,token-header=X-T,token-scheme=none,client-id=c,client-secret-env=SECRET,client-auth=body', 'command line', env);
+    assert.deepEqual(parsed.credential, { kind: 'login', username: 'a', password: 'x-pass-1', tokenUrl: '/in', body: 'json', userField: 'u', passwordField: 'p', tokenField: 'd.t', tokenHeader: 'X-T', tokenScheme: 'none', clientId: 'c', clientSecret: 'client-s3cret', clientAuth: 'body' });
+    assert.throws(() => parseIdentity('name=a,bearer=t,login-body=json', 'command line', env), /login-body goes with login=/);
+    assert.match(paragraph, /created with mode 0600/);
+    assert.match(readme, /Every check uses\s+this one classification, and the report lists it/);
   });
 });
