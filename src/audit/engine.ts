@@ -273,6 +273,17 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       if (error.startsWith('not sent:')) continue;
       notes.push(`survey: GET ${operation.path} got no usable answer (${error}); checks that need it skip it`);
     }
+
+    // Before any write: everything readable, anonymously and as each identity (issue 19 item 1).
+    const sendAsOrNot = (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> =>
+      identity === undefined ? gated(request, undefined) : sendAs((r) => gated(r, identity), identity, request, target.origin);
+    let snapshot: Snapshot | undefined;
+    if (options.dryRun !== true) {
+      hooks.onPhase?.('snapshot');
+      snapshot = await Snapshot.take({ spec, planner, target, policy, identities, send: sendAsOrNot });
+    }
+    // After the snapshot: the protection probes are the first requests that could change anything
+    // (reads as identities that --unsafe let through, writes with a body no parser accepts).
     hooks.onPhase?.('protection');
     const protection = spec && planner
       ? await classifyProtection(spec, planner, survey, identities, {
@@ -284,15 +295,6 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         },
       })
       : new Protection();
-
-    // Before any write: everything readable, anonymously and as each identity (issue 19 item 1).
-    const sendAsOrNot = (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> =>
-      identity === undefined ? gated(request, undefined) : sendAs((r) => gated(r, identity), identity, request, target.origin);
-    let snapshot: Snapshot | undefined;
-    if (options.dryRun !== true) {
-      hooks.onPhase?.('snapshot');
-      snapshot = await Snapshot.take({ spec, planner, target, policy, identities, send: sendAsOrNot });
-    }
 
     const findings: Finding[] = [];
     const ran: string[] = [];
