@@ -167,7 +167,7 @@ describe('logins a test server shapes', () => {
     })], [identity]);
     assert.deepEqual(statuses, Array(9).fill(200) as number[]);
     assert.equal(refusedWithToken, 0, 'no request went out with an expired token');
-    assert.ok(logins.length >= 2 && tokens.size === logins.length, `logged in ${logins.length} times`);
+    assert.ok(tokens.size >= 2 && logins.length >= tokens.size, `logged in ${logins.length} times, ${tokens.size} tokens seen`);
   });
 
   test('a session from Set-Cookie travels as the Cookie header; a static credential in Authorization with another scheme', async () => {
