@@ -49,6 +49,7 @@ test('the README states the request-line and Host rules', () => {
     'exactly one `Host` line holding `host[:port]` (port 1–65535, no userinfo) that names an allowed host, else 400',
     'an absolute-form target (`GET http://host/path HTTP/1.1`) is accepted, and its authority replaces `Host` and must name an allowed host too',
     'the handler, the logs and the CSRF origin check see the path form and that host',
+    'any other target (another scheme, a fragment, CONNECT\'s authority form) is 400',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 

@@ -124,6 +124,14 @@ describe('request line and Host, strictly', () => {
     });
   }
 
+  test('CONNECT (authority-form) gets a 400 problem, not a dropped connection', async () => {
+    const response = await rawRequest(production.port, 'CONNECT api.example.com:443 HTTP/1.1\r\nHost: api.example.com:443\r\n\r\n');
+    assert.equal(response.status, 400);
+    assert.deepEqual(response.headers['content-type'], ['application/problem+json']);
+    assert.equal((JSON.parse(response.body) as { type: string }).type, 'tag:rampart.dev,2026:problem:bad-request-target');
+    assert.deepEqual(response.headers['x-content-type-options'], ['nosniff']);
+  });
+
   test('Host with a port, in any case, with a trailing dot or an empty port is served', async () => {
     for (const host of ['api.example.com', 'API.Example.COM:443', 'api.example.com.', 'api.example.com:', 'api.example.com:65535']) await served(production, '/echo', [host]);
     for (const host of ['localhost:3000', '[::1]:8080', '127.0.0.1']) await served(development, '/echo', [host]);

@@ -27,7 +27,7 @@ import type { SecurityEventReporter } from '../policy/events.ts';
 import { describeRoute, type RouteInfo } from '../policy/inventory.ts';
 import { createOwnershipHooks } from '../policy/ownership.ts';
 import { createMemoryStore, type KeyValueStore } from '../stores/index.ts';
-import { createClientErrorHandler } from './client-error.ts';
+import { createClientErrorHandler, createConnectHandler } from './client-error.ts';
 import { createDrain, type Drain } from './drain.ts';
 import { createFaultMonitor } from '../faults/monitor.ts';
 import { checkReadiness } from '../faults/readiness.ts';
@@ -69,6 +69,7 @@ export async function createServer(input: ServerOptionsInput = {}): Promise<Ramp
   const fastify = Fastify<Server, IncomingMessage, ServerResponse>({
     serverFactory: (handler) => {
       const server = createNodeServer(options, drain.wrap(handler));
+      server.on('connect', createConnectHandler(() => late.log!));
       drain.watch(server, options.tls !== undefined);
       return server;
     },

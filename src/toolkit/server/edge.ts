@@ -23,10 +23,10 @@ const BAD_HOST = new HttpProblem(400, {
   title: 'Host not allowed',
   detail: 'The Host header (or the authority of an absolute request target) does not name a host this server answers for, or there is not exactly one valid Host header.',
 });
-const BAD_TARGET = new HttpProblem(400, {
+export const BAD_TARGET = new HttpProblem(400, {
   slug: 'bad-request-target',
   title: 'Request target not accepted',
-  detail: 'The request target must be a path (/...) or an absolute http or https URL without a fragment.',
+  detail: 'The request target must be a path (/...) or an absolute http or https URL without a fragment; CONNECT is not served.',
 });
 
 // Node's HTTP/1 parser also takes `HTTP/0.9` and `HTTP/2.0` request lines; this server speaks
