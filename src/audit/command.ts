@@ -51,6 +51,8 @@ interface CliOptions {
   unsafe?: string;
   baseline?: string;
   writeBaseline?: string;
+  har?: string;
+  postman?: string;
 }
 
 export function failing(result: AuditResult, failOn: FailOn): boolean {
@@ -97,6 +99,8 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     unsafe: options.unsafe,
     baseline: options.baseline,
     writeBaseline: options.writeBaseline,
+    har: options.har,
+    postman: options.postman,
     ...(options.intensive === true ? { intensive: true } : {}),
   };
   const settings = resolveSettings(cli, config, options.config);
@@ -133,6 +137,8 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
         ...(settings.callbackUrl === undefined ? {} : { callbackUrl: settings.callbackUrl }),
         unsafe: settings.unsafe,
         ...(settings.logRequests === undefined ? {} : { logRequests: settings.logRequests }),
+        ...(settings.har === undefined ? {} : { har: settings.har }),
+        ...(settings.postman === undefined ? {} : { postman: settings.postman }),
       },
       {
         info: (message) => {
@@ -237,6 +243,8 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .description('Attack a running API for the OWASP API Security Top 10 and report only what was proven.')
     .argument('[base-url]', 'base URL of the API, e.g. http://localhost:3000')
     .option('--openapi <file|url>', 'OpenAPI 3.0/3.1 spec (JSON or YAML); without it the usual spec paths are tried')
+    .option('--har <file>', 'HAR 1.2 file (browser developer tools): its requests to the target become operations; credentials in it are never used or written')
+    .option('--postman <file>', 'Postman collection v2.1: its requests to the target become operations (collection variables resolved)')
     .option('--format <format>', 'report format: text, json, sarif, html or junit (default: text); repeat it, each with its --output, for several reports', repeatable)
     .option('-o, --output <file>', 'write the report to a file instead of stdout (the i-th --output takes the i-th --format)', repeatable)
     .option('--log-requests <file.jsonl>', 'record every exchange, one JSON object a line, in a file only you may read (mode 0600); passwords, Authorization and cookies redacted')

@@ -46,6 +46,9 @@ export interface Settings {
   callbackUrl?: string;
   /** Operations the safety policy may call although their names say they destroy or change state. */
   unsafe: string[];
+  /** A HAR file and a Postman collection whose requests become operations. */
+  har?: string;
+  postman?: string;
 }
 
 export const DEFAULTS = {
@@ -82,10 +85,12 @@ export interface RawSettings {
   intensive?: unknown;
   callbackUrl?: unknown;
   unsafe?: unknown;
+  har?: unknown;
+  postman?: unknown;
 }
 
-const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline'] as const;
-const PATH_KEYS = new Set(['openapi', 'output', 'logRequests', 'ca', 'baseline', 'writeBaseline']);
+const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline', 'har', 'postman'] as const;
+const PATH_KEYS = new Set(['openapi', 'output', 'logRequests', 'ca', 'baseline', 'writeBaseline', 'har', 'postman']);
 
 function invalid(source: string, message: string): never {
   throw new AuditError(source === 'command line' ? 'USAGE' : 'CONFIG_INVALID', `${source}: ${message}`);
@@ -211,6 +216,10 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
     );
     checkIdentities(out.identities, source);
   }
+  const har = text(source, 'har', raw.har);
+  if (har !== undefined) out.har = har;
+  const postman = text(source, 'postman', raw.postman);
+  if (postman !== undefined) out.postman = postman;
   const tokenUrl = text(source, 'tokenUrl', raw.tokenUrl);
   if (tokenUrl !== undefined) out.tokenUrl = tokenUrl;
   const intensive = flag(source, 'intensive', raw.intensive);

@@ -23,6 +23,8 @@ import { carrierFor, loginPlans } from './identities/login.ts';
 import type { LoginPlan } from './identities/login.ts';
 import { resolveTokenUrl, specTokenUrl } from './identities/token-url.ts';
 import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
+import { importedSpec, readImport } from './imports/index.ts';
+import type { LoadedImport } from './imports/index.ts';
 import { buildSpec, loadSpecFile, parseSpecText } from './spec/load.ts';
 import type { ApiSpec } from './spec/load.ts';
 import { RequestPlanner } from './spec/request.ts';
@@ -63,6 +65,10 @@ export interface AuditOptions {
   unsafe?: readonly string[];
   /** Record every exchange to this JSON Lines file (mode 0600, credentials redacted). */
   logRequests?: string;
+  /** A HAR 1.2 file (browser developer tools) whose requests to the target become operations. */
+  har?: string;
+  /** A Postman collection (v2.1) whose requests to the target become operations. */
+  postman?: string;
 }
 
 export interface AuditHooks {
@@ -143,6 +149,9 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
   let spec: ApiSpec | undefined;
   let discovered = false;
   if (options.openapi !== undefined && !isUrl(options.openapi)) spec = await loadSpecFile(options.openapi);
+  const imports: LoadedImport[] = [];
+  if (options.har !== undefined) imports.push(await readImport('har', options.har));
+  if (options.postman !== undefined) imports.push(await readImport('postman', options.postman, base.origin));
 
   // Credentials known so far (the identities', once built): masked in the log and in every note.
   let secrets = (): string[] => [];
@@ -199,6 +208,13 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       info(`Spec: ${spec.source} (OpenAPI ${spec.openapi}, ${spec.operations.length} operations).`);
     }
     for (const warning of spec?.warnings ?? []) notes.push(`spec: ${warning}`);
+    if (imports.length > 0) {
+      // Imported operations join the published ones (paths relative to the same prefix).
+      const imported = importedSpec(imports, base.origin, new Target(base, spec).prefix, spec);
+      notes.push(...imported.notes);
+      info(`Spec: ${imported.added} operation(s) imported from ${imports.map((i) => i.path).join(' and ')}; ${imported.spec.operations.length} in all.`);
+      spec = imported.spec;
+    }
 
     const target = new Target(base, spec);
     const writes = new WriteLedger();
@@ -385,7 +401,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const users = identities.filter((i) => i.role === 'user').length;
     for (const check of checks) {
       if (check.needs.includes('spec') && spec === undefined) {
-        skipped.push({ id: check.id, reason: 'needs an OpenAPI spec (routes and parameters come only from a spec): pass --openapi' });
+        skipped.push({ id: check.id, reason: 'needs an OpenAPI spec (routes and parameters come only from a spec): pass --openapi, --har or --postman' });
       } else if (check.needs.includes('identities') && users < 2) {
         skipped.push({ id: check.id, reason: `needs two ordinary identities (role=user), ${users === 0 ? 'none' : 'only one'} configured: pass --identity name=…,login=… twice` });
       } else if (check.needs.includes('admin') && !identities.some((i) => i.role === 'admin')) {
