@@ -94,3 +94,15 @@ test('the README says repeated property names are refused', () => {
   const phrase = 'a property name written twice in one object, at any depth and however escaped (`{"amount":1,"amount":-5}`, which a last-wins parser and a first-wins proxy read differently), is 400 naming its JSON pointer, after the body limit';
   assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
+
+// Proved in test/audit/imports.test.ts (converters, secrets, merge) and
+// test/audit/imports-nospec.test.ts (a Postman collection written for another host audits the fixture).
+test('the README says what --har and --postman import', () => {
+  const flat = readme.replace(/\s+/g, ' ');
+  for (const phrase of [
+    '`--har file.har` (HAR 1.2, saved from the browser\'s developer tools) or `--postman collection.json` (a Postman v2.1 collection, its variables resolved and a URL that starts with a variable such as `{{baseUrl}}` sent to the audited target)',
+    'ids in paths (numbers, UUIDs, long hex) become `{id}` parameters with the seen values as examples',
+    'Credentials in the file only name a route\'s security: their values are never written and never act as an identity',
+    'With a spec as well, the operations of both are audited.',
+  ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
+});

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { loadConfigFile, resolveSettings } from '../../src/audit/config.ts';
 import { AuditError } from '../../src/audit/errors.ts';
 import { parseHar } from '../../src/audit/imports/har.ts';
 import { importedSpec, MAX_IMPORT_BYTES, readImport } from '../../src/audit/imports/index.ts';
@@ -277,6 +278,15 @@ describe('reading import files', () => {
     const second = await runCli([ORIGIN, '--postman', postman]);
     assert.equal(second.code, 2);
     assert.match(second.stderr, /is not a Postman collection/);
+  });
+
+  test('a config file may name them, relative to itself; the command line wins', async () => {
+    const config = await loadConfigFile(write('audit.yaml', 'target: http://127.0.0.1:9/\nhar: traffic.har\npostman: shop.json\n'));
+    assert.equal(config.har, join(dir, 'traffic.har'));
+    const settings = resolveSettings({ postman: '/elsewhere/c.json' }, config, 'audit.yaml');
+    assert.equal(settings.har, join(dir, 'traffic.har'));
+    assert.equal(settings.postman, '/elsewhere/c.json');
+    assert.throws(() => resolveSettings({ target: ORIGIN, har: '' }, undefined), /`har` must be a non-empty string/);
   });
 
   test('buildDocument writes OpenAPI 3.1 that buildSpec reads', () => {
