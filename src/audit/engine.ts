@@ -296,7 +296,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     let snapshot: Snapshot | undefined;
     if (options.dryRun !== true) {
       hooks.onPhase?.('snapshot');
-      snapshot = await Snapshot.take({ spec, planner, target, policy, identities, send: sendAsOrNot });
+      snapshot = await Snapshot.take({ spec, planner, target, policy, identities, send: sendAsOrNot, remaining: client.remaining });
     }
     // After the snapshot: the protection probes are the first requests that could change anything
     // (reads as identities that --unsafe let through, writes with a body no parser accepts).

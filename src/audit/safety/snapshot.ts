@@ -2,8 +2,10 @@
 // everything it can read anonymously and as each identity: every listing and profile the spec
 // has, and every object those listings name (up to a few per route). Each read is taken twice, so
 // values that change by themselves (timestamps, counters, request ids, nonces) are found and set
-// aside, besides the ones their names or forms give away. At the end the same reads are taken
-// again and compared; what differs is what the audit left, and what could not be read is said.
+// aside, besides the ones their names or forms give away (a refusal is read once and compared by
+// its status). It never guesses an object id: a failed lookup may count as enumeration. At the
+// end the same reads are taken again and compared; what differs is what the audit left, and what
+// could not be read is said.
 import type { HttpRequestSpec, HttpResult } from '../http/client.ts';
 import { usable } from '../http/client.ts';
 import type { AuditIdentity } from '../identities/identity.ts';
@@ -17,8 +19,10 @@ import type { SafetyPolicy } from './policy.ts';
 
 /** Objects read per item route and viewer, taken from that viewer's listing. */
 const IDS_PER_ROUTE = 5;
-/** Reads in one snapshot at most (each is taken twice before, once after). */
+/** Reads in one snapshot at most (each is taken up to twice before, once after). */
 const MAX_READS = 400;
+/** The snapshot's share of the request budget left when it starts (before and after together). */
+export const SNAPSHOT_BUDGET_SHARE = 0.2;
 const VOLATILE = '<volatile>';
 /** Field names whose values move by themselves. */
 const VOLATILE_KEY =
@@ -151,8 +155,11 @@ export class Snapshot {
   readonly #reads: Read[] = [];
   readonly #unchecked: string[] = [];
   #sent = 0;
+  readonly #maxReads: number;
 
-  private constructor() {}
+  private constructor(maxReads: number) {
+    this.#maxReads = maxReads;
+  }
 
   /** Reads everything it can, twice, before any write. */
   static async take(options: {
@@ -162,8 +169,10 @@ export class Snapshot {
     policy: SafetyPolicy;
     identities: readonly AuditIdentity[];
     send: Send;
+    /** Requests left in the audit's budget. */
+    remaining: number;
   }): Promise<Snapshot> {
-    const snapshot = new Snapshot();
+    const snapshot = new Snapshot(Math.min(MAX_READS, Math.floor((options.remaining * SNAPSHOT_BUDGET_SHARE) / 3)));
     const { spec, planner, target, policy } = options;
     const viewers: (AuditIdentity | undefined)[] = [undefined, ...options.identities];
     const planned: { label: string; url: URL; viewer: AuditIdentity | undefined }[] = [];
@@ -194,11 +203,10 @@ export class Snapshot {
       const parent = operation.path.replace(/\/\{[^}]+\}$/, '');
       for (const viewer of viewers) {
         const ids = names.length === 1 && parent !== operation.path ? listedIds(first.get(`${viewer?.name ?? ''} GET ${parent}`), names[0]!).slice(0, IDS_PER_ROUTE) : [];
-        if (ids.length > 0) {
-          for (const id of ids) items.push({ label: `GET ${operation.path.replace(`{${names[0]!}}`, id)}`, url: planner!.plan(operation, { values: { [names[0]!]: id } }).url, viewer });
-        } else {
-          items.push({ label: `GET ${operation.path}`, url: planner!.plan(operation).url, viewer });
-        }
+        // Only objects this viewer's own listing names: a guessed id is a failed lookup, which a
+        // target may count as enumeration and answer with 429 for the rest of the audit.
+        for (const id of ids) items.push({ label: `GET ${operation.path.replace(`{${names[0]!}}`, id)}`, url: planner!.plan(operation, { values: { [names[0]!]: id } }).url, viewer });
+        if (ids.length === 0) snapshot.#unchecked.push(`GET ${operation.path} ${viewerName(viewer)}: no object of this viewer's listed at GET ${parent === operation.path ? '(no parent listing)' : parent}; not read`);
       }
     }
     await snapshot.#readAll(items, options.send);
@@ -209,16 +217,19 @@ export class Snapshot {
     for (const { label, url, viewer } of planned) {
       const key = `${viewer?.name ?? ''} ${url.href}`;
       if (this.#reads.some((r) => r.key === key)) continue;
-      if (this.#reads.length >= MAX_READS) {
-        this.#unchecked.push(`${label} ${viewerName(viewer)} and further reads: not read (more than ${MAX_READS} reads)`);
+      if (this.#reads.length >= this.#maxReads) {
+        this.#unchecked.push(`${label} ${viewerName(viewer)} and what follows: not read (the snapshot's share of the request budget, ${this.#maxReads} reads, is used up)`);
         return;
       }
       const request = { method: 'GET', url, purpose: 'snapshot before the audit' };
       const one = await send(request, viewer);
-      const two = await send({ ...request, purpose: 'snapshot before the audit (again, for values that move by themselves)' }, viewer);
-      this.#sent += 2;
       const a = bodyOf(one);
-      const b = bodyOf(two);
+      this.#sent++;
+      // A second read finds the values that move by themselves; a refusal is compared by its status alone.
+      const ok = a.status !== undefined && a.status >= 200 && a.status < 300;
+      const two = ok ? await send({ ...request, purpose: 'snapshot before the audit (again, for values that move by themselves)' }, viewer) : one;
+      if (ok) this.#sent++;
+      const b = ok ? bodyOf(two) : a;
       if (a.status === undefined || b.status === undefined) {
         this.#unchecked.push(`${label} ${viewerName(viewer)}: no usable answer (${usable(one) ? (usable(two) ? '' : two.error) : one.error})`);
         continue;
@@ -250,6 +261,7 @@ export class Snapshot {
         changes.push(`${where}: answered ${read.status} before the audit, ${after.status} after`);
         continue;
       }
+      if (after.status < 200 || after.status >= 300) continue;
       const diff = differences(masked(read.body, read.volatile), masked(after.body, read.volatile));
       for (const line of diff) changes.push(`${where}: ${line}`);
     }
