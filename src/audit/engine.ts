@@ -22,6 +22,7 @@ import { redactEvidence } from './identities/redact.ts';
 import { carrierFor, loginPlans } from './identities/login.ts';
 import type { LoginPlan } from './identities/login.ts';
 import { resolveTokenUrl, specTokenUrl } from './identities/token-url.ts';
+import { crawl, DEFAULT_CRAWL_BUDGET } from './discovery/crawl.ts';
 import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
 import { importedSpec, readImport } from './imports/index.ts';
 import type { LoadedImport } from './imports/index.ts';
@@ -202,7 +203,16 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         discovered = true;
         info(`Spec: none given; found OpenAPI ${spec.openapi} at ${spec.source} (${spec.operations.length} operations).`);
       } else {
-        info(`Spec: none given and none found at ${found.tried.length} usual paths; running the checks that need none.`);
+        // No document anywhere: read the target as a client would, and audit what it names.
+        const crawled = await crawl(new Target(base), client, Math.min(DEFAULT_CRAWL_BUDGET, Math.floor(client.remaining * 0.2)));
+        for (const skipped of crawled.skipped.slice(0, 20)) notes.push(`discovery: ${skipped.path} not fetched: ${skipped.reason}`);
+        if (crawled.spec !== undefined) {
+          spec = crawled.spec;
+          discovered = true;
+          info(`Spec: none given and none found at ${found.tried.length} usual paths; discovered ${spec.operations.length} operations in ${crawled.requests} requests (robots.txt, pages, scripts, answers${crawled.documents.length > 0 ? `, ${crawled.documents.join(', ')}` : ''}, common paths)${crawled.softNotFound === undefined ? '' : `; unknown paths answer ${crawled.softNotFound}, so answers like that page were not taken for routes`}.`);
+        } else {
+          info(`Spec: none given, none found at ${found.tried.length} usual paths, and ${crawled.requests} discovery requests found no route; running the checks that need none.`);
+        }
       }
     } else {
       info(`Spec: ${spec.source} (OpenAPI ${spec.openapi}, ${spec.operations.length} operations).`);

@@ -33,6 +33,8 @@ export interface CrawledRoute {
   fields?: string[];
   /** The fields travel as a JSON body (a script's call), not as a form. */
   json?: boolean;
+  /** Query parameter names seen in links and calls. */
+  query: Set<string>;
 }
 
 export interface Crawl {
@@ -76,6 +78,11 @@ export function templateOf(path: string, knownIds: ReadonlySet<string>): string 
       return n === 1 ? '{id}' : `{id${n}}`;
     })
     .join('/');
+}
+
+function queryNames(raw: string): string[] {
+  const at = raw.indexOf('?');
+  return at === -1 ? [] : [...new URLSearchParams(raw.slice(at + 1).split('#')[0]).keys()].filter((name) => /^[\w.[\]-]{1,64}$/.test(name));
 }
 
 /** Ids in an answer: values of `id` and `*_id`/`*Id` fields. */
@@ -134,11 +141,12 @@ export async function crawl(target: Target, client: HttpClient, budget = DEFAULT
   }
   const isSoft = (response: HttpResponse, path: string) => soft.some((fp) => looksAlike(fp, fingerprint(response, path)));
 
-  const record = (method: string, path: string, via: string, extra: Partial<CrawledRoute> = {}) => {
+  const record = (method: string, path: string, via: string, extra: Partial<Omit<CrawledRoute, 'query'>> = {}, query: readonly string[] = []) => {
     const template = templateOf(path, ids);
     const key = `${method} ${template}`;
-    const route = routes.get(key) ?? { method, path: template, via: new Set<string>() };
+    const route = routes.get(key) ?? { method, path: template, via: new Set<string>(), query: new Set<string>() };
     route.via.add(via);
+    for (const name of query) route.query.add(name);
     if (route.example === undefined && template !== path) route.example = path;
     Object.assign(route, extra);
     routes.set(key, route);
@@ -205,6 +213,8 @@ export async function crawl(target: Target, client: HttpClient, budget = DEFAULT
     for (const hint of hintsOf(response, path)) {
       const hinted = samePath(hint.path, new URL(path, origin));
       if (hinted === undefined || !hinted.startsWith('/')) continue;
+      const query = [...(hint.query ?? []), ...queryNames(hint.path)];
+      if (query.length > 0) record(hint.method, hinted, hint.via, {}, query);
       if (hint.method !== 'GET' || hinted.includes('{')) {
         record(hint.method, hinted, hint.via, { ...(hint.fields === undefined ? {} : { fields: hint.fields }), ...(hint.json === true ? { json: true } : {}) });
         continue;
@@ -225,7 +235,8 @@ function documentOf(routes: CrawledRoute[], published: ApiSpec[], ids: ReadonlyS
   const example = [...ids][0] ?? '1';
   for (const route of routes) {
     const item = (paths[route.path] ??= {});
-    const parameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1]!, in: 'path', required: true, schema: { type: 'string' }, example: exampleFor(route, m[1]!) ?? example }));
+    const parameters: Json[] = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1]!, in: 'path', required: true, schema: { type: 'string' }, example: exampleFor(route, m[1]!) ?? example }));
+    for (const name of route.query) parameters.push({ name, in: 'query', required: false, schema: { type: 'string' } });
     const operation: Record<string, Json> = {
       summary: `found by ${[...route.via].sort().join(', ')}`,
       parameters,

@@ -13,11 +13,13 @@ export interface Hint {
   fields?: string[];
   /** The fields travel as JSON (a script's call), not as a form. */
   json?: boolean;
+  /** Query parameter names: from the URL's query, or a call's `{ params: { … } }`. */
+  query?: string[];
 }
 
 const MAX_HINTS_PER_ANSWER = 500;
 // A path worth trying: starts with one slash, then URL path characters only (template holes are
-// turned into {param} first). No protocol-relative //host, no spaces or quotes.
+// turned into {id} first). No protocol-relative //host, no spaces or quotes.
 const PATH_LIKE = /^\/(?!\/)[A-Za-z0-9\-._~%!$&'()*+,;=:@/{}]*$/;
 
 /** The path of `raw` when it is on `origin` (relative, or absolute to the same origin). */
@@ -84,9 +86,9 @@ export function fromHeaders(headers: Record<string, string>): Hint[] {
   return hints;
 }
 
-/** `${id}` and `:id` become `{param}` so a template reads as one route, not many. */
+/** `${id}` and `:id` become `{id}` so a template reads as one route, not many. */
 function templated(path: string): string {
-  return path.replace(/\$\{[^}]*\}/g, '{param}').replace(/\/:([A-Za-z_]\w*)/g, '/{$1}');
+  return path.replace(/\$\{[^}]*\}/g, '{id}').replace(/\/:([A-Za-z_]\w*)/g, '/{$1}');
 }
 
 /**
@@ -101,18 +103,23 @@ export function fromScript(text: string): Hint[] {
   // `.get(` / `.post(` on any client, with a literal path, a literal followed by `+ id`, or a table entry; then the body's keys.
   const call = /\.\s*(get|post|put|patch|delete)\s*(?:<[^>]*>)?\s*\(\s*(?:(["'`])([^"'`\n]{1,300})\2(\s*\+)?|(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*))\s*(?:,\s*\{([^{}]{0,400})\})?/g;
   for (const m of text.matchAll(call)) pushCall(hints, table, m[1]!, m[3], m[4], m[5], m[6]);
+  const withParams = /\.\s*get\s*\(\s*(?:(["'`])([^"'`\n]{1,300})\1|(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*))\s*,\s*\{\s*params\s*:\s*\{([^{}]{0,400})\}/g;
+  for (const m of text.matchAll(withParams)) {
+    const path = m[2] === undefined ? table.get(m[3] ?? '') : templated(m[2]);
+    if (path?.startsWith('/') === true) hints.push({ path, method: 'GET', via: 'bundle', query: keysOf(m[4]!) });
+  }
   // A wrapper taking the method first: `send('POST', ROUTES.session, { login, password })`.
   const wrapped = /\b[A-Za-z_$][\w$]*\s*\(\s*["'](GET|POST|PUT|PATCH|DELETE)["']\s*,\s*(?:(["'`])([^"'`\n]{1,300})\2(\s*\+)?|(?:[A-Za-z_$][\w$]*\.)*([A-Za-z_$][\w$]*))\s*(?:,\s*\{([^{}]{0,400})\})?/g;
   for (const m of text.matchAll(wrapped)) pushCall(hints, table, m[1]!, m[3], m[4], m[5], m[6]);
   const fetched = /\bfetch\s*\(\s*(["'`])([^"'`\n]{1,300})\1(\s*\+)?[^,)]*(?:,\s*\{([^}]{0,400})\})?/g;
   for (const m of text.matchAll(fetched)) {
     const method = /\bmethod\s*:\s*["'`](\w+)["'`]/i.exec(m[4] ?? '')?.[1]?.toUpperCase() ?? 'GET';
-    hints.push({ path: templated(m[2]!) + (m[3] === undefined ? '' : '{param}'), method, via: 'bundle' });
+    hints.push({ path: templated(m[2]!) + (m[3] === undefined ? '' : '{id}'), method, via: 'bundle' });
   }
   // Any other path-like literal under a usual API root; one followed by `+` is a prefix of an id.
   for (const m of text.matchAll(/(["'`])(\/(?:api|v\d|rest|admin|auth|internal|partners?|graphql|files|users|account)[A-Za-z0-9\-._~/{}$:]*)\1(\s*\+)?/g)) {
     if (m[3] !== undefined) {
-      hints.push({ path: `${templated(m[2]!)}{param}`, method: 'GET', via: 'bundle' });
+      hints.push({ path: `${templated(m[2]!)}{id}`, method: 'GET', via: 'bundle' });
       continue;
     }
     hints.push({ path: templated(m[2]!), method: 'GET', via: 'bundle' });
@@ -121,12 +128,17 @@ export function fromScript(text: string): Hint[] {
   return hints.slice(0, MAX_HINTS_PER_ANSWER);
 }
 
+/** The keys of an object literal's text: `login: a, password: b` → login, password. */
+function keysOf(body: string): string[] {
+  return [...body.matchAll(/(?:^|,)\s*["']?([A-Za-z_$][\w$]*)["']?\s*(?::|,|$)/g)].map((f) => f[1]!);
+}
+
 /** One call found in a script: its path (literal, literal + id, or route-table entry) and its body's keys. */
 function pushCall(hints: Hint[], table: ReadonlyMap<string, string>, verb: string, literal: string | undefined, plus: string | undefined, name: string | undefined, body: string | undefined): void {
-  const path = literal === undefined ? table.get(name ?? '') : templated(literal) + (plus === undefined ? '' : '{param}');
+  const path = literal === undefined ? table.get(name ?? '') : templated(literal) + (plus === undefined ? '' : '{id}');
   if (path === undefined || !path.startsWith('/')) return;
   const method = verb.toUpperCase();
-  const fields = method === 'GET' || method === 'DELETE' ? [] : [...(body ?? '').matchAll(/(?:^|,)\s*["']?([A-Za-z_$][\w$]*)["']?\s*(?::|,|$)/g)].map((f) => f[1]!);
+  const fields = method === 'GET' || method === 'DELETE' ? [] : keysOf(body ?? '');
   hints.push({ path, method, via: 'bundle', ...(fields.length > 0 ? { fields, json: true } : {}) });
 }
 

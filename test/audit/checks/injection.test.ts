@@ -105,10 +105,11 @@ describe('injection check', () => {
     assert.match(protectedNote([], { ...none, anonymous: many }, undefined)!, /GET \/r7 and 2 more$/);
   });
 
-  test('is skipped, with the reason, when there is no spec', async () => {
+  test('without a published spec it runs on the routes discovery found, and finds nothing on the fixed twin', async () => {
     const result = await audit(twins.fixed, { only: ['injection'], openapi: undefined, ca: twins.ca });
-    assert.deepEqual(result.checks.ran, []);
-    assert.match(result.checks.skipped[0]!.reason, /needs an OpenAPI spec/);
+    assert.match(result.spec?.source ?? '', /^discovered by crawling /);
+    assert.deepEqual(result.checks.ran, ['injection']);
+    assert.deepEqual(result.findings, []);
   });
 
   test('answers are compared without what the probe itself echoed', () => {

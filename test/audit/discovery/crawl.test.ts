@@ -62,6 +62,13 @@ describe('discovery without a spec (nospec-express)', { timeout: 120_000 }, () =
   });
 });
 
+test('the README says what discovery reads, and its budget is the one in the code', async () => {
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+  assert.match(readme, /without one it discovers the routes itself, with reads only and at most 250 requests/);
+  const { DEFAULT_CRAWL_BUDGET } = await import('../../../src/audit/discovery/crawl.ts');
+  assert.equal(DEFAULT_CRAWL_BUDGET, 250);
+});
+
 test('the wordlist names only reads', () => {
   assert.deepEqual(COMMON_PATHS.filter((path) => !isRead({ method: 'GET', path })), []);
 });
@@ -69,7 +76,7 @@ test('the wordlist names only reads', () => {
 test('extraction: robots, scripts, Swagger UI pages, id templates', () => {
   assert.deepEqual(fromRobots('User-agent: *\nDisallow: /backup/\nAllow: /public/*.css$\nSitemap: https://x/s.xml').map((h) => [h.path, h.via]), [['/backup/', 'robots'], ['/public/', 'robots'], ['https://x/s.xml', 'sitemap']]);
   const script = 'axios.post("/api/orders", body); fetch(`/api/orders/${id}`, { method: "DELETE" }); const u = "/api/reviews";';
-  assert.deepEqual(fromScript(script).map((h) => `${h.method} ${h.path}`).sort(), ['DELETE /api/orders/{param}', 'GET /api/orders', 'GET /api/orders/{param}', 'GET /api/reviews', 'POST /api/orders'].sort());
+  assert.deepEqual(fromScript(script).map((h) => `${h.method} ${h.path}`).sort(), ['DELETE /api/orders/{id}', 'GET /api/orders', 'GET /api/orders/{id}', 'GET /api/reviews', 'POST /api/orders'].sort());
   assert.deepEqual(swaggerDocuments('SwaggerUIBundle({ url: "/partners/v1/openapi.json", dom_id: "#x" })'), ['/partners/v1/openapi.json']);
   assert.equal(templateOf('/orders/42/items/3f2504e0-4f89-41d3-9a0c-0305e82c3301', new Set()), '/orders/{id}/items/{id2}');
   assert.equal(templateOf('/products/sku-77', new Set(['sku-77'])), '/products/{id}');
