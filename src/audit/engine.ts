@@ -149,6 +149,8 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
   // A spec file is read before any request: a broken file should fail fast.
   let spec: ApiSpec | undefined;
   let discovered = false;
+  /** The spec is only what crawling guessed: imports replace its operations. */
+  let guessed = false;
   if (options.openapi !== undefined && !isUrl(options.openapi)) spec = await loadSpecFile(options.openapi);
   const imports: LoadedImport[] = [];
   if (options.har !== undefined) imports.push(await readImport('har', options.har));
@@ -209,6 +211,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         if (crawled.spec !== undefined) {
           spec = crawled.spec;
           discovered = true;
+          guessed = true;
           info(`Spec: none given and none found at ${found.tried.length} usual paths; discovered ${spec.operations.length} operations in ${crawled.requests} requests (robots.txt, pages, scripts, answers${crawled.documents.length > 0 ? `, ${crawled.documents.join(', ')}` : ''}, common paths)${crawled.softNotFound === undefined ? '' : `; unknown paths answer ${crawled.softNotFound}, so answers like that page were not taken for routes`}.`);
         } else {
           info(`Spec: none given, none found at ${found.tried.length} usual paths, and ${crawled.requests} discovery requests found no route; running the checks that need none.`);
@@ -220,7 +223,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     for (const warning of spec?.warnings ?? []) notes.push(`spec: ${warning}`);
     if (imports.length > 0) {
       // Imported operations join the published ones (paths relative to the same prefix).
-      const imported = importedSpec(imports, base.origin, new Target(base, spec).prefix, spec);
+      const imported = importedSpec(imports, base.origin, new Target(base, spec).prefix, spec, guessed);
       notes.push(...imported.notes);
       info(`Spec: ${imported.added} operation(s) imported from ${imports.map((i) => i.path).join(' and ')}; ${imported.spec.operations.length} in all.`);
       spec = imported.spec;

@@ -1,7 +1,7 @@
-// --postman end to end: the no-spec fixture (ShopLite) publishes no OpenAPI document, so without
-// an import the checks that need routes skip with "needs an OpenAPI spec". Its Postman
+// --postman end to end: the no-spec fixture (ShopLite) publishes no OpenAPI document. Its Postman
 // collection (written for http://127.0.0.1:8080, `{{baseUrl}}`) imported: every route of
-// routes.json is an operation, and those checks run.
+// routes.json is an operation, merged with what discovery guessed (the import's word wins), no
+// check skips for want of a spec, and the sign-in is known to take a password.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
@@ -49,30 +49,21 @@ describe('rampart audit --postman on a target without a spec', () => {
     assert.equal(spec.operations.find((o) => o.method === 'POST' && o.path === '/api/orders')!.requestBody?.schema?.type, 'object');
   });
 
-  test('checks that skipped with "needs an OpenAPI spec" run with the import', () => {
-    const needing = without.checks.skipped.filter((s) => /needs an OpenAPI spec/.test(s.reason)).map((s) => s.id);
-    assert.ok(needing.length > 0, 'without the import some checks skip for want of a spec');
-    assert.equal(without.spec, null);
-    assert.equal(withPostman.spec?.operations, routes.length);
-    assert.match(withPostman.spec.source, /^postman:.*postman_collection\.json$/);
-    // Those that also act as two customers or an admin now skip for that alone.
-    for (const id of needing) {
-      const skipped = withPostman.checks.skipped.find((s) => s.id === id);
-      assert.ok(withPostman.checks.ran.includes(id) || /needs (two ordinary identities|an admin identity)/.test(skipped?.reason ?? ''), `${id}: ${skipped?.reason}`);
-    }
-    const specOnly = CHECKS.filter((c) => needing.includes(c.id) && c.needs.every((n) => n === 'spec')).map((c) => c.id);
-    assert.ok(specOnly.includes('injection') && specOnly.includes('api-key-query'), specOnly.join(', '));
-    for (const id of specOnly) assert.ok(withPostman.checks.ran.includes(id), `${id} runs with --postman`);
+  test('with discovery and the import merged, no check skips for want of a spec and the spec checks run', () => {
+    assert.ok(withPostman.spec !== null && withPostman.spec.operations >= routes.length);
+    assert.match(withPostman.spec.source, /postman:.*postman_collection\.json$/);
     assert.ok(!withPostman.checks.skipped.some((s) => /needs an OpenAPI spec/.test(s.reason)));
-    assert.match(withPostman.notes.join('\n'), /import: Postman collection .*: 21 request\(s\) to the target, 21 operation\(s\) added/);
+    const specOnly = CHECKS.filter((c) => c.needs.length > 0 && c.needs.every((n) => n === 'spec')).map((c) => c.id);
+    for (const id of ['injection', 'api-key-query', 'resources']) assert.ok(specOnly.includes(id) && withPostman.checks.ran.includes(id), `${id} runs with --postman`);
+    assert.match(withPostman.notes.join('\n'), /import: Postman collection .*: 21 request\(s\) to the target, \d+ operation\(s\) added/);
   });
 
-  test('the import finds planted flaws the audit without it cannot reach, and leaves nothing behind', () => {
+  test('the audit with the import finds what the import names, and leaves nothing behind', () => {
     const rules = (result: AuditResult): Set<string> => new Set(result.findings.map((f) => `${f.id} ${f.location.method} ${f.location.route}`));
-    const before = rules(without);
-    const after = rules(withPostman);
-    assert.ok(after.size > before.size, `with: ${[...after].join(', ')}; without: ${[...before].join(', ')}`);
-    assert.ok([...after].some((r) => r.startsWith('injection.sql-') && r.includes('/api/products')), [...after].join(', '));
+    const found = rules(withPostman);
+    assert.ok(found.has('injection.sql-error GET /api/products'), [...found].join(', '));
+    assert.ok(found.has('resources.rate-limit POST /api/session'), `the import says the sign-in takes a password: ${[...found].join(', ')}`);
     assert.deepEqual(withPostman.changes, []);
+    assert.deepEqual(without.changes, []);
   });
 });

@@ -226,6 +226,10 @@ describe('Postman import', () => {
       'POST /orders',
     ]);
     assert.deepEqual(find(list, 'GET', '/orders/{id}').responses, ['200'], "the spec's operation, not the import's");
+    const guessed = importedSpec([loaded], ORIGIN, '/v1', published, true);
+    assert.deepEqual(find(guessed.spec.operations, 'GET', '/orders/{id}').responses.sort(), ['200', '404'], 'a spec discovered by crawling is a guess: the import replaces it');
+    assert.match(guessed.notes.join('\n'), /1 discovered operation\(s\) replaced/);
+    assert.equal(guessed.spec.operations.length, 7);
     assert.match(result.notes[0]!, /5 operation\(s\) added, 1 already in the spec; 2 request\(s\) to other origins or outside \/v1 left out/);
   });
 

@@ -54,9 +54,10 @@ export interface Imported {
 
 /**
  * The imports as one spec, merged into `published` when given. `origin` and `prefix` are the
- * target's: requests elsewhere are dropped, paths are written relative to the prefix.
+ * target's: requests elsewhere are dropped, paths are written relative to the prefix. `guessed`:
+ * `published` was only discovered by crawling, so an imported operation replaces its guess.
  */
-export function importedSpec(imports: readonly LoadedImport[], origin: string, prefix: string, published: ApiSpec | undefined): Imported {
+export function importedSpec(imports: readonly LoadedImport[], origin: string, prefix: string, published: ApiSpec | undefined, guessed = false): Imported {
   const notes: string[] = [];
   const merged: JsonObject = published === undefined ? { openapi: '3.1.0', info: { title: 'imported', version: 'imported' }, paths: {} } : structuredClone(published.document);
   const paths: JsonObject = isObject(merged.paths) ? merged.paths : (merged.paths = {});
@@ -67,6 +68,8 @@ export function importedSpec(imports: readonly LoadedImport[], origin: string, p
     known.set(structuralKey('', path), path);
   }
   let added = 0;
+  let replaced = 0;
+  const ours = new Set<string>();
   for (const loaded of imports) {
     const source = `${loaded.kind}:${loaded.path}`;
     const built = buildDocument(loaded.observed, { origin, prefix, source }, source);
@@ -74,10 +77,14 @@ export function importedSpec(imports: readonly LoadedImport[], origin: string, p
     let already = 0;
     for (const [path, item] of Object.entries(built.document.paths as JsonObject)) {
       for (const [method, operation] of Object.entries(item as JsonObject)) {
-        if (known.has(structuralKey(method, path))) {
+        const key = structuralKey(method, path);
+        if (known.has(key) && (!guessed || ours.has(key))) {
           already++;
           continue;
         }
+        const replacing = known.has(key);
+        if (replacing) replaced++;
+        ours.add(key);
         // Under the published path's own spelling of its parameters, when the route is known.
         const existing = known.get(structuralKey('', path));
         const target = existing ?? path;
@@ -86,7 +93,7 @@ export function importedSpec(imports: readonly LoadedImport[], origin: string, p
         slot[method] = renamed;
         known.set(structuralKey(method, target), target);
         known.set(structuralKey('', target), target);
-        mine++;
+        if (!replacing) mine++;
       }
     }
     const schemes = isObject(built.document.components) ? built.document.components.securitySchemes : undefined;
@@ -105,6 +112,7 @@ export function importedSpec(imports: readonly LoadedImport[], origin: string, p
       notes.push(`import: credentials seen in ${loaded.path} were used only to name the security of the routes; their values are in no document and act as no identity (pass --identity)`);
     }
   }
+  if (replaced > 0) notes.push(`import: ${replaced} discovered operation(s) replaced by what the import says of them`);
   const source = [published?.source, ...imports.map((i) => `${i.kind}:${i.path}`)].filter((s) => s !== undefined).join(' + ');
   return { spec: buildSpec(merged, source), notes, added };
 }
