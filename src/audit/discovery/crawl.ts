@@ -210,8 +210,12 @@ export async function crawl(target: Target, client: HttpClient, budget = DEFAULT
         skipped.push({ path: documentPath, reason: 'a Swagger UI page names it, but it is not an OpenAPI 3 document' });
       }
     }
+    // A directory listing served without its trailing slash (`/backup` as `/backup/`) names its
+    // files relative to the directory, whatever a browser would make of the URL.
+    const listing = !path.endsWith('/') && /<title>\s*Index of /i.test(response.text.slice(0, 2048));
+    const page = new URL(listing ? `${path}/` : path, origin);
     for (const hint of hintsOf(response, path)) {
-      const hinted = samePath(hint.path, new URL(path, origin));
+      const hinted = samePath(hint.path, page);
       if (hinted === undefined || !hinted.startsWith('/')) continue;
       const query = [...(hint.query ?? []), ...queryNames(hint.path)];
       if (query.length > 0) record(hint.method, hinted, hint.via, {}, query);
