@@ -293,10 +293,21 @@ function unauthenticated(ctx: CheckContext): void {
 
 function undocumented(ctx: CheckContext): void {
   const wellKnown = new Set<string>(WELL_KNOWN_PATHS.map((p) => `/${p}`));
+  // A single-page app answers every unknown path with its one page: a link whose answer is
+  // byte for byte another route's answer is that catch-all, not a route of its own.
+  const routesByBody = new Map<string, Set<string>>();
+  for (const observation of ctx.survey.observations) {
+    const text = observation.result.response.text;
+    if (text.length < 64) continue;
+    const routes = routesByBody.get(text) ?? new Set<string>();
+    routes.add(observation.route);
+    routesByBody.set(text, routes);
+  }
   for (const observation of ctx.survey.observations) {
     if (observation.source !== 'link') continue;
     const { status } = observation.result.response;
     if (status < 200 || status >= 300 || wellKnown.has(observation.route)) continue;
+    if ((routesByBody.get(observation.result.response.text)?.size ?? 0) > 1) continue;
     const from = ctx.survey.revealed.get(observation.url.href)?.from ?? 'an answer';
     ctx.report({
       rule: 'inventory.undocumented-route',
