@@ -125,7 +125,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await db.deleteFrom('webhooks').execute();
         const { id } = await hook(target.port);
         await enqueueEvent(db, owner, 'order.created', { n: 'x' });
-        const dispatcher = createDispatcher(db, keyring, { ...DEFAULT_DISPATCHER, backoffBaseMs: 20, backoffMaxMs: 40, maxAttempts: 3, allowInsecureLoopback: true }, log);
+        const dispatcher = createDispatcher(db, keyring, { ...DEFAULT_DISPATCHER, backoffBaseMs: 400, backoffMaxMs: 800, maxAttempts: 3, allowInsecureLoopback: true }, log);
         try {
           assert.equal(await dispatcher.runOnce(), 1);
           const first = await db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', id).executeTakeFirstOrThrow();
@@ -133,8 +133,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           assert.equal(first.last_status, 500);
           assert.equal(first.last_error, 'HTTP 500');
           assert.ok(first.next_attempt_at > Date.now() - 1000 && first.lease_owner === null);
+          // The first back-off is 200–400 ms: a loaded machine must not have spent it already.
+          assert.ok(first.next_attempt_at - Date.now() > 50, 'the back-off is still running');
           assert.equal(await dispatcher.runOnce(), 0, 'not due again before its back-off');
-          for (let i = 0; i < 200; i++) {
+          for (let i = 0; i < 300; i++) {
             const row = await db.selectFrom('webhook_deliveries').select('status').where('webhook_id', '=', id).executeTakeFirstOrThrow();
             if (row.status === 'failed') break;
             await dispatcher.runOnce();

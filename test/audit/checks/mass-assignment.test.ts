@@ -37,7 +37,8 @@ describe('mass-assignment check', () => {
     const result = await run(`${node.httpOrigin}${VULN}/`, SPEC_PATH, []);
     assert.deepEqual(result.findings, [], list(result));
     assert.ok(result.notes.some((n) => /PATCH \/me: privileged fields not tried on alice, an identity the audit was given/.test(n)), result.notes.join('\n'));
-    assert.equal(result.writes.filter((w) => w.route === '/me').length, 0);
+    // The protection probe's anonymous, unparseable PATCH is in the ledger; no identity wrote.
+    assert.deepEqual(result.writes.filter((w) => w.route === '/me' && w.identity !== 'anonymous'), []);
   });
 
   test('reports nothing on the fixed Node twin, which rejects unknown fields', async () => {
