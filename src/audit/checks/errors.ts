@@ -13,6 +13,7 @@ import { findLeaks } from '../lib/signatures.ts';
 import type { Operation } from '../spec/load.ts';
 import { edgeValues } from './edge-values.ts';
 import { LEAK_RULES, reportable, reviewAnswers } from './errors-review.ts';
+import { decodeURIComponentSafe } from '../lib/decode.ts';
 
 const MAX_OPERATIONS = 60;
 const MAX_PARAMS = 3;
@@ -92,13 +93,6 @@ function probesFor(ctx: CheckContext, operation: Operation, user: AuditIdentity 
   return probes;
 }
 
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
 
 function baseProbes(ctx: CheckContext): Probe[] {
   const baseline = ctx.survey.base?.result.response.text ?? '';

@@ -6,6 +6,7 @@ import { closeSync, fchmodSync, openSync, writeSync } from 'node:fs';
 import { AuditError, errorCode } from '../errors.ts';
 import { scrubText } from '../identities/redact.ts';
 import type { HttpResult } from './client.ts';
+import { decodeURIComponentSafe } from '../lib/decode.ts';
 
 const MASK = '<redacted>';
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-auth-token']);
@@ -22,13 +23,6 @@ export function redactText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
 
 function headers(raw: Record<string, string>, secrets: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
