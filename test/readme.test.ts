@@ -109,6 +109,16 @@ test('the README says what --har and --postman import', () => {
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 
+// Proved in test/audit/record.test.ts (the spawned command, SIGINT, mode, no credentials, loopback).
+test('the docs say what `rampart audit record` does', () => {
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'is a proxy on loopback only (it refuses any other address, since whatever reaches it is sent on with the caller\'s credentials)',
+    'rewrites the OpenAPI 3.1 document after each one (mode 0600)',
+    'it names the header or cookie a credential travelled in, never its value',
+  ]) assert.ok(flat.includes(phrase), `docs: ${phrase}`);
+});
+
 // A newcomer reads the README in one sitting; the reference lives in docs/, every page linked.
 test('the README is short, links every docs/ page, and every relative link resolves', () => {
   const lines = readme.split('\n').length;

@@ -15,6 +15,7 @@ import { Progress } from './progress.ts';
 import type { Writer } from './progress.ts';
 import { applyBaseline, baselineOf, readBaseline, writeBaseline } from './report/baseline.ts';
 import type { Baseline, Reported } from './report/baseline.ts';
+import { recordCommand } from './record/command.ts';
 import { renderReport } from './report/index.ts';
 import { describeCounts, timingLine } from './report/summary.ts';
 
@@ -295,5 +296,7 @@ export function createAuditCommand(io: AuditIo = {}): Command {
       }
       exit(code);
     });
+  // `rampart audit record …`: a spec from traffic, for APIs that publish none.
+  command.addCommand(recordCommand({ stdout, stderr, exit }));
   return command;
 }
