@@ -109,6 +109,15 @@ test('the README says what --har and --postman import', () => {
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 
+// Proved in test/audit/imports-har-identities.test.ts.
+test('the docs say what --identities-from-har takes', () => {
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'with `--identities-from-har`, each user the HAR signed in (a POST with a user name and a password that answered 2xx) becomes a login identity, its token sent where the browser sent it next',
+    'without a sign-in, a token per JWT subject, or a single opaque credential',
+  ]) assert.ok(flat.includes(phrase), `docs: ${phrase}`);
+});
+
 // Proved in test/audit/discovery/merge.test.ts (the partner spec given, --spec-only, the file).
 test('the docs say discovery runs beside a spec, and what --save-discovered writes', () => {
   const flat = DOCUMENTATION.replace(/\s+/g, ' ');

@@ -56,6 +56,7 @@ interface CliOptions {
   postman?: string;
   specOnly?: boolean;
   saveDiscovered?: string;
+  identitiesFromHar?: boolean;
 }
 
 export function failing(result: AuditResult, failOn: FailOn): boolean {
@@ -106,6 +107,7 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     postman: options.postman,
     saveDiscovered: options.saveDiscovered,
     ...(options.specOnly === true ? { specOnly: true } : {}),
+    ...(options.identitiesFromHar === true ? { identitiesFromHar: true } : {}),
     ...(options.intensive === true ? { intensive: true } : {}),
   };
   const settings = resolveSettings(cli, config, options.config);
@@ -145,6 +147,7 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
         ...(settings.har === undefined ? {} : { har: settings.har }),
         ...(settings.postman === undefined ? {} : { postman: settings.postman }),
         specOnly: settings.specOnly,
+        identitiesFromHar: settings.identitiesFromHar,
         ...(settings.saveDiscovered === undefined ? {} : { saveDiscovered: settings.saveDiscovered }),
       },
       {
@@ -251,6 +254,7 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .argument('[base-url]', 'base URL of the API, e.g. http://localhost:3000')
     .option('--openapi <file|url>', 'OpenAPI 3.0/3.1 spec (JSON or YAML); without it the usual spec paths are tried')
     .option('--har <file>', 'HAR 1.2 file (browser developer tools): its requests to the target become operations; credentials in it are never used or written')
+    .option('--identities-from-har', 'act also as the users the --har file signed in (a login each, by user name), else with one credential it carried; never written anywhere')
     .option('--postman <file>', 'Postman collection v2.1: its requests to the target become operations (collection variables resolved)')
     .option('--spec-only', 'audit only what the spec lists (by default discovery also reads the target for routes the spec does not list)')
     .option('--save-discovered <file>', 'write the operations the audit used (published, discovered, imported) as an OpenAPI document, to review and reuse with --openapi')

@@ -51,6 +51,8 @@ export interface Settings {
   postman?: string;
   /** No discovery beside the spec. */
   specOnly: boolean;
+  /** The --har file's sign-ins (else credentials) act as identities. */
+  identitiesFromHar: boolean;
   /** Where to write the operation list the audit used, as OpenAPI. */
   saveDiscovered?: string;
 }
@@ -93,9 +95,10 @@ export interface RawSettings {
   postman?: unknown;
   specOnly?: unknown;
   saveDiscovered?: unknown;
+  identitiesFromHar?: unknown;
 }
 
-const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline', 'har', 'postman', 'specOnly', 'saveDiscovered'] as const;
+const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline', 'har', 'postman', 'specOnly', 'saveDiscovered', 'identitiesFromHar'] as const;
 const PATH_KEYS = new Set(['openapi', 'output', 'logRequests', 'ca', 'baseline', 'writeBaseline', 'har', 'postman', 'saveDiscovered']);
 
 function invalid(source: string, message: string): never {
@@ -226,6 +229,8 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
   if (har !== undefined) out.har = har;
   const postman = text(source, 'postman', raw.postman);
   if (postman !== undefined) out.postman = postman;
+  const identitiesFromHar = flag(source, 'identitiesFromHar', raw.identitiesFromHar);
+  if (identitiesFromHar !== undefined) out.identitiesFromHar = identitiesFromHar;
   const specOnly = flag(source, 'specOnly', raw.specOnly);
   if (specOnly !== undefined) out.specOnly = specOnly;
   const saveDiscovered = text(source, 'saveDiscovered', raw.saveDiscovered);
@@ -269,6 +274,7 @@ export function resolveSettings(cli: RawSettings, config: RawSettings | undefine
     intensive: false,
     unsafe: [],
     specOnly: false,
+    identitiesFromHar: false,
     ...rest,
     reports,
     format: reports[0]!.format,

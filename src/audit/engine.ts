@@ -25,6 +25,7 @@ import { resolveTokenUrl, specTokenUrl } from './identities/token-url.ts';
 import { crawl, DEFAULT_CRAWL_BUDGET } from './discovery/crawl.ts';
 import { mergeCrawled, saveDocument } from './discovery/merge.ts';
 import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
+import { identitiesFromHar } from './imports/identities.ts';
 import { importedSpec, readImport } from './imports/index.ts';
 import type { LoadedImport } from './imports/index.ts';
 import { buildSpec, loadSpecFile, parseSpecText } from './spec/load.ts';
@@ -71,6 +72,8 @@ export interface AuditOptions {
   har?: string;
   /** A Postman collection (v2.1) whose requests to the target become operations. */
   postman?: string;
+  /** Sign-ins (else credentials) in the --har file act as identities too. */
+  identitiesFromHar?: boolean;
   /** Audit only what the spec lists: no discovery beside it. */
   specOnly?: boolean;
   /** Write the operation list the audit used (published, discovered and imported) here as OpenAPI 3.1. */
@@ -160,6 +163,14 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
   const imports: LoadedImport[] = [];
   if (options.har !== undefined) imports.push(await readImport('har', options.har));
   if (options.postman !== undefined) imports.push(await readImport('postman', options.postman, base.origin));
+  let identitySpecs: readonly IdentitySpec[] = options.identities ?? [];
+  if (options.identitiesFromHar === true) {
+    const har = imports.find((loaded) => loaded.kind === 'har');
+    if (har === undefined) throw new AuditError('USAGE', '--identities-from-har takes its identities from the file given with --har; give one');
+    const found = identitiesFromHar(har.observed, base.origin, new Set(identitySpecs.map((identity) => identity.name)));
+    identitySpecs = [...identitySpecs, ...found.identities];
+    notes.push(...found.notes);
+  }
 
   // Credentials known so far (the identities', once built): masked in the log and in every note.
   let secrets = (): string[] => [];
@@ -238,7 +249,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     }
     if (imports.length > 0) {
       // Imported operations join the published ones (paths relative to the same prefix).
-      const imported = importedSpec(imports, base.origin, new Target(base, spec).prefix, spec, guessed);
+      const imported = importedSpec(imports, base.origin, new Target(base, spec).prefix, spec, guessed, options.identitiesFromHar === true);
       notes.push(...imported.notes);
       info(`Spec: ${imported.added} operation(s) imported from ${imports.map((i) => i.path).join(' and ')}; ${imported.spec.operations.length} in all.`);
       spec = imported.spec;
@@ -267,7 +278,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       }
       return result;
     };
-    const identities = await prepareIdentities(options, target, spec, loginSend);
+    const identities = await prepareIdentities({ ...options, identities: identitySpecs }, target, spec, loginSend);
     /** Every request after the reach goes through here: judged by the safety policy, writes recorded in the ledger. */
     const gated = async (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> => {
       const url = new URL(request.url);

@@ -1,7 +1,7 @@
 // Reads a HAR 1.2 file (browser developer tools: "Save all as HAR") into observed requests.
 // Credentials in it (Authorization, cookies, tokens in bodies) are read only to name the security
-// they stand for; their values never reach the document, nor an identity (--identities-from-har is
-// a later slice).
+// they stand for; their values never reach the document, and become identities only with
+// --identities-from-har (identities.ts).
 import { AuditError } from '../errors.ts';
 import { isObject } from '../spec/refs.ts';
 import type { Json } from '../spec/refs.ts';

@@ -57,7 +57,7 @@ export interface Imported {
  * target's: requests elsewhere are dropped, paths are written relative to the prefix. `guessed`:
  * `published` was only discovered by crawling, so an imported operation replaces its guess.
  */
-export function importedSpec(imports: readonly LoadedImport[], origin: string, prefix: string, published: ApiSpec | undefined, guessed = false): Imported {
+export function importedSpec(imports: readonly LoadedImport[], origin: string, prefix: string, published: ApiSpec | undefined, guessed = false, harIdentities = false): Imported {
   const notes: string[] = [];
   const merged: JsonObject = published === undefined ? { openapi: '3.1.0', info: { title: 'imported', version: 'imported' }, paths: {} } : structuredClone(published.document);
   const paths: JsonObject = isObject(merged.paths) ? merged.paths : (merged.paths = {});
@@ -109,7 +109,9 @@ export function importedSpec(imports: readonly LoadedImport[], origin: string, p
         (loaded.skipped > 0 ? `; ${loaded.skipped} entr${loaded.skipped === 1 ? 'y' : 'ies'} not read${loaded.capped ? ' (over the cap)' : ''}` : ''),
     );
     if (built.credentialsSeen) {
-      notes.push(`import: credentials seen in ${loaded.path} were used only to name the security of the routes; their values are in no document and act as no identity (pass --identity)`);
+      notes.push(harIdentities && loaded.kind === 'har'
+        ? `import: credentials seen in ${loaded.path} name the security of the routes and are in no document; --identities-from-har makes its sign-ins (else its credentials) identities`
+        : `import: credentials seen in ${loaded.path} were used only to name the security of the routes; their values are in no document and act as no identity (pass --identity${loaded.kind === 'har' ? ' or --identities-from-har' : ''})`);
     }
   }
   if (replaced > 0) notes.push(`import: ${replaced} discovered operation(s) replaced by what the import says of them`);

@@ -38,10 +38,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A name whose value is a secret: its value is never written. */
 export const SENSITIVE = /pass|secret|token|auth|session|cookie|credential|api[-_]?key|^key$|otp|jwt|bearer|signature/i;
 /** A field holding a password: `format: password`, so the checks know a login when they see one. */
-const PASSWORD = /pass(?:word)?$|passwd|^pwd$|^pin$/i;
-const KEY_HEADER = /^(?:x-[\w-]*(?:token|key|auth)[\w-]*|api[-_]?key|[\w-]*-token)$/i;
+export const PASSWORD = /pass(?:word)?$|passwd|^pwd$|^pin$/i;
+export const KEY_HEADER = /^(?:x-[\w-]*(?:token|key|auth)[\w-]*|api[-_]?key|[\w-]*-token)$/i;
 const KEY_QUERY = /^(?:api[-_]?key|apikey|access_token|auth_token|token|key)$/i;
-const SESSION_COOKIE = /sess|sid$|token|auth|jwt|remember|login/i;
+export const SESSION_COOKIE = /sess|sid$|token|auth|jwt|remember|login/i;
 const METHODS = new Set(['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE']);
 const MAX_DEPTH = 12;
 const MAX_EXAMPLES = 5;
