@@ -4,7 +4,7 @@ import { drainTiming } from '../server/drain.ts';
 import { closeOnSignals, listen, type Listening } from '../server/listen.ts';
 import type { RampartApp } from './create.ts';
 
-export async function serve(app: RampartApp): Promise<Listening> {
+export async function serve<DB>(app: RampartApp<DB>): Promise<Listening> {
   const { config } = app;
   let listening: Listening;
   try {
