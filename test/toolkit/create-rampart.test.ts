@@ -37,6 +37,19 @@ describe('createRampart', () => {
   });
   after(() => closeAll(() => app.close(), () => rmSync(dir, { recursive: true, force: true })));
 
+  // docs/toolkit.md "One call: createRampart" lists these.
+  test('the routes it wires, and what it hands the app', () => {
+    const routes: [string, string][] = [
+      ['POST', '/v1/auth/token'], ['POST', '/v1/auth/revoke'], ['POST', '/v1/auth/logout'], ['POST', '/v1/auth/session'], ['DELETE', '/v1/auth/session'],
+      ['GET', '/.well-known/jwks.json'], ['POST', '/v1/users'], ['GET', '/v1/users/me'], ['PUT', '/v1/users/me/password'],
+      ['GET', '/healthz'], ['GET', '/readyz'], ['GET', '/metrics'], ['GET', '/docs'], ['GET', '/docs/openapi.json'],
+    ];
+    for (const [method, url] of routes) assert.ok(app.hasRoute({ method, url }), `${method} ${url}`);
+    assert.equal(app.config.mode, 'development');
+    assert.equal(typeof app.fieldKeyring.encrypt, 'function');
+    assert.ok(app.identity.roles['admin']);
+  });
+
   test('the secure defaults of the constructor options: body limit, request ids, security headers', async () => {
     const big = await app.inject({ method: 'POST', url: '/v1/users', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ username: 'x'.repeat(2 * 1024 * 1024) }) });
     assert.equal(big.statusCode, 413);
