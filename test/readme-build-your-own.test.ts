@@ -25,6 +25,12 @@ test('each code block named after a file of the example is that file\'s code', (
   assert.ok(section.includes('`src/server.ts` is `await serve(await buildApp());`'));
 });
 
+test('the names on the wire the section states are the ones the example\'s tests check', () => {
+  assert.ok(section.replace(/\s+/g, ' ').includes("Tokens carry the app's own names, from its package.json: here `iss` is `notes`, not `rampart`."));
+  assert.ok(read('examples/notes-api/test/notes.test.ts').includes("assert.equal(claims.iss, 'notes');"));
+  assert.equal((JSON.parse(read('examples/notes-api/package.json')) as { name: string }).name, 'notes-api');
+});
+
 test('the audit command shown is the one the example\'s test runs', () => {
   const command = /```sh\n([\s\S]*?)```/.exec(section)![1]!.replace(/\\\n\s*/g, ' ');
   const runner = read('test/examples/notes-api.test.ts');

@@ -72,3 +72,11 @@ test('the admin route: admins see counts, users get 403', async () => {
   assert.equal(asAdmin.statusCode, 200);
   assert.ok(asAdmin.json().some((row: { notes: number }) => row.notes >= 1));
 });
+
+test("tokens carry the app's own names, taken from package.json", async () => {
+  const { authorization } = await loginAs(app, 'alice');
+  const claims = JSON.parse(Buffer.from(authorization.split('.')[1]!, 'base64url').toString());
+  assert.equal(claims.iss, 'notes');
+  assert.equal(claims.aud, 'notes-api');
+  assert.equal(claims.client_id, 'notes-console');
+});

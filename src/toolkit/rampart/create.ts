@@ -28,7 +28,7 @@ import { userRoutes } from './routes/users.ts';
 const REQUEST_BUSY_TIMEOUT_MS = 1000;
 
 export interface RampartOptions {
-  /** Settings; default `loadConfig()` (the environment, and `.env` in development). */
+  /** Settings; default `loadConfig()` (the environment, and the app's name from its package.json). */
   config?: RampartConfig;
   /** The app's own migrations, run after the toolkit's (name them from `0100_` on). */
   migrations?: Readonly<Record<string, Migration>>;

@@ -32,7 +32,8 @@ export async function createTestApp(build: ((options: RampartOptions) => Promise
   const dir = mkdtempSync(join(tmpdir(), 'rampart-test-'));
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   try {
-    const config = loadConfig({ ...TEST_ENV, ...options.env, RAMPART_DATA_DIR: join(dir, 'data') }, dir);
+    // The app's directory (the names on the wire come from its package.json); the data elsewhere.
+    const config = loadConfig({ ...TEST_ENV, ...options.env, RAMPART_DATA_DIR: join(dir, 'data') });
     const rampartOptions: RampartOptions = { config, server: { logLevel: 'silent', ...options.server } };
     const app = await (build ?? createRampart)(rampartOptions);
     // Registered after createRampart's own hook, which closes the database: runs after it.
