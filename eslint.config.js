@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'bench/results/', 'coverage/', '**/*.py'] },
+  { ignores: ['dist/', 'examples/notes-api/', 'node_modules/', 'data/', 'bench/results/', 'coverage/', '**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

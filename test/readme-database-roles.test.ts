@@ -31,7 +31,7 @@ test('Database roles: the SQL, the numbers and the rules the section states (tes
   assert.ok(Object.values(grants).every((privileges) => privileges.every((p) => ['select', 'insert', 'update', 'delete'].includes(p))));
   // The warning, as the service logs it (database-roles.test.ts checks the log).
   assert.match(section, /Production logs a warning when\s+`RAMPART_MIGRATE_DATABASE_URL` is set where the service runs/);
-  assert.match(readFileSync(new URL('../src/app/app.ts', import.meta.url), 'utf8'), /RAMPART_MIGRATE_DATABASE_URL is set where the service runs/);
+  assert.match(readFileSync(new URL('../src/toolkit/rampart/create.ts', import.meta.url), 'utf8'), /RAMPART_MIGRATE_DATABASE_URL is set where the service runs/);
   // The flag, and the refusal's pointer back to this section.
   assert.ok(migrateCommand().options.some((o) => o.long === '--app-role'));
   assert.match(section, /`rampart migrate --app-role <role>` grants to another role than the user in\s+`DATABASE_URL`/);

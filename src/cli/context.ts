@@ -1,9 +1,8 @@
 // What operator commands share: configuration, the database (migrated in development),
 // the key-value store and the identity, closed when the command is done.
 import { pino } from 'pino';
-import { openIdentity } from '../app/identity.ts';
 import { migrate } from '../app/migrate.ts';
-import { loadConfig, openDatabase, openKeyValueStore, type Identity } from '../toolkit/index.ts';
+import { loadConfig, openDatabase, openIdentity, openKeyValueStore, type Identity } from '../toolkit/index.ts';
 
 export async function withIdentity<T>(work: (identity: Identity) => Promise<T>): Promise<T> {
   const config = loadConfig();

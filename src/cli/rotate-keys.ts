@@ -5,9 +5,8 @@
 import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encryptedColumns } from '../app/encrypted-columns.ts';
-import { openServiceFieldKeyring } from '../app/identity.ts';
 import { migrateOrCheck } from '../app/migrate.ts';
-import { loadConfig, openDatabase, rotateFieldKeys, type RotationCount } from '../toolkit/index.ts';
+import { loadConfig, openDatabase, openServiceFieldKeyring, rotateFieldKeys, type RotationCount } from '../toolkit/index.ts';
 
 /** Longer than the interval at which a running keyring re-reads the newest key (3 s). */
 const CONVERGE_MS = 4000;

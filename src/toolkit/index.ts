@@ -3,6 +3,10 @@
 // First: on a Node older than 24 this stops with one line naming the version needed.
 import './runtime/require-node.ts';
 
+// One call: the server with database, identity, auth routes, events, metrics and docs wired.
+export { createRampart, serve, openIdentity, openServiceFieldKeyring, serviceAuthenticator, migrateSchema, migrateOrCheck, checkServingRole, DatabaseRoleError } from './rampart/index.ts';
+export type { RampartApp, RampartOptions, DocsInfo, Schema, MigrateOptions, MigrateResult } from './rampart/index.ts';
+
 export { createServer } from './server/create.ts';
 export type { RampartServer } from './server/create.ts';
 export type { RampartTypeProvider } from './server/type-provider.ts';
@@ -45,6 +49,7 @@ export type { ServiceCredential } from './auth/basic.ts';
 export { SESSION_COOKIE } from './auth/sessions/index.ts';
 export type { AuthRouteOptions } from './auth/routes.ts';
 export { identityMigrations } from './auth/schema.ts';
+export { identityGrants } from './auth/grants.ts';
 export type { IdentityTables, UsersTable } from './auth/schema.ts';
 export { OAuthError } from './auth/oauth-error.ts';
 export { createApiKeys, createApiKeyAuthenticator, parseApiKey, API_KEY_ID_PATTERN, API_KEY_PATTERN, API_KEY_SEARCH_PATTERN, API_KEY_PREFIX } from './auth/api-keys/index.ts';

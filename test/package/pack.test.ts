@@ -7,11 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { closeAll } from '../helpers/close-all.ts';
+import { installTarball, NPM_ENV, packInto, ROOT } from '../helpers/pack.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const NPM_ENV = { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
 // A user whose PATH leads to Node 24 (the project's own scripts get it from the `node` devDependency).
 const NODE_24_PATH = `${join(ROOT, 'node_modules', '.bin')}:${process.env['PATH'] ?? ''}`;
 const OLD_NODE = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && Number(execFileSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' })) < 24);
@@ -21,13 +19,11 @@ describe('npm pack → install → import', { timeout: 300_000 }, () => {
   let project: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'rampart-pack-'));
-    execFileSync('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, env: NPM_ENV, stdio: 'pipe' });
-    const tarball = readdirSync(dir).find((name) => name.endsWith('.tgz'));
-    assert.ok(tarball, 'npm pack produced a tarball');
+    const tarball = packInto(dir);
     project = join(dir, 'consumer');
     execFileSync('mkdir', ['-p', project]);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', type: 'module', private: true }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-package-lock', join(dir, tarball)], { cwd: project, env: NPM_ENV, stdio: 'pipe' });
+    installTarball(project, tarball);
   });
   after(() => closeAll(() => rmSync(dir, { recursive: true, force: true })));
 

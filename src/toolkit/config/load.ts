@@ -2,6 +2,7 @@
 // and reported together, secret values are never printed, and anything short of exactly
 // NODE_ENV=development gets production rules.
 import { readFileSync } from 'node:fs';
+import { appName } from './app-name.ts';
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { checkServerOptions, resolveServerOptions, type Mode, type ServerOptions } from '../server/options.ts';
@@ -164,14 +165,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Rampart
     if (!(allowed as readonly string[]).includes(value)) problems.push(`${name} must be one of ${allowed.join(', ')}, not "${value}"`);
     return value as T;
   };
+  // Unset, the names on the wire are the app's own (its package.json name), not the toolkit's.
+  const name = appName(cwd);
   const identity: IdentitySettings = {
     alg: oneOf('RAMPART_JWT_ALG', ['EdDSA', 'HS256'] as const),
-    issuer: read('RAMPART_JWT_ISSUER') ?? 'rampart',
-    audience: read('RAMPART_JWT_AUDIENCE') ?? 'rampart-api',
+    issuer: read('RAMPART_JWT_ISSUER') ?? name,
+    audience: read('RAMPART_JWT_AUDIENCE') ?? `${name}-api`,
     accessTokenTtlSeconds: int('RAMPART_ACCESS_TOKEN_TTL_S', 60, 86_400),
     refreshAbsoluteTtlSeconds: int('RAMPART_REFRESH_ABSOLUTE_TTL_S', 60),
     refreshIdleTtlSeconds: int('RAMPART_REFRESH_IDLE_TTL_S', 60),
-    clients: list('RAMPART_OAUTH_CLIENTS'),
+    clients: read('RAMPART_OAUTH_CLIENTS') === undefined ? [`${name}-console`, `${name}-cli`] : list('RAMPART_OAUTH_CLIENTS'),
     registration: oneOf('RAMPART_REGISTRATION', ['open', 'admin'] as const),
     loginAccountLimit: int('RAMPART_LOGIN_ACCOUNT_LIMIT', 1),
     loginAddressLimit: int('RAMPART_LOGIN_ADDRESS_LIMIT', 1),

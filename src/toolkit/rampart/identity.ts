@@ -1,5 +1,13 @@
-// The reference service's identity: built from configuration with the toolkit's pieces.
-import { createBasicAuthenticator, createIdentity, decodeSecret, openFieldKeyring, type Authenticator, type FieldKeyring, type Database, type FastifyBaseLoggerLike, type Identity, type KeyValueStore, type RampartConfig } from '../toolkit/index.ts';
+// An identity built from configuration: `config.identity` mapped onto createIdentity, the
+// field keyring from RAMPART_SECRET_KEY, and the service Basic credential.
+import type { FastifyBaseLogger as FastifyBaseLoggerLike } from 'fastify';
+import { createBasicAuthenticator } from '../auth/basic.ts';
+import { createIdentity, type Identity } from '../auth/identity.ts';
+import type { RampartConfig } from '../config/load.ts';
+import { decodeSecret } from '../config/secrets.ts';
+import { openFieldKeyring, type FieldKeyring } from '../crypto/field-keyring.ts';
+import type { Authenticator } from '../policy/principal.ts';
+import type { Database, KeyValueStore } from '../stores/index.ts';
 
 const rootSecretOf = (config: RampartConfig): Buffer => decodeSecret(config.secrets.RAMPART_SECRET_KEY ?? '') ?? Buffer.alloc(0);
 

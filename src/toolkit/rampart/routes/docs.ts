@@ -1,10 +1,16 @@
 // API documentation: OpenAPI 3.1 at /docs/openapi.json and a page at /docs, when
 // RAMPART_DOCS is on. Open in development; behind RAMPART_DOCS_SCOPE when one is set, which
 // production requires. Registered before every other route, so that it sees them all.
-import { readFileSync } from 'node:fs';
-import { METRICS_SCOPE, serveDocs, type RampartConfig, type RampartServer } from '../../toolkit/index.ts';
+import type { RampartConfig } from '../../config/load.ts';
+import { serveDocs } from '../../docs/index.ts';
+import { METRICS_SCOPE } from '../../metrics/index.ts';
+import type { RampartServer } from '../../server/create.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+export interface DocsInfo {
+  title: string;
+  version: string;
+  description?: string;
+}
 
 function rolesHolding(config: RampartConfig, scope: string): string {
   return Object.entries(config.identity.roles)
@@ -13,18 +19,14 @@ function rolesHolding(config: RampartConfig, scope: string): string {
     .join(', ');
 }
 
-export async function docsRoutes(app: RampartServer, config: RampartConfig): Promise<void> {
+export async function docsRoutes(app: RampartServer, config: RampartConfig, info: DocsInfo): Promise<void> {
   if (!config.docs.enabled) return;
   const scope = config.docs.scope;
   // The configuration loader already refuses this; never open the docs in production anyway.
   if (scope === undefined && config.mode !== 'development') throw new Error('docs in production need RAMPART_DOCS_SCOPE');
   await serveDocs(app, {
     policy: scope === undefined ? { public: true } : { scopes: [scope] },
-    info: {
-      title: 'Rampart reference service',
-      version: pkg.version,
-      description: 'Users, products, orders, accounts and transfers, API keys and administration, built on the Rampart toolkit. Errors are RFC 9457 application/problem+json.',
-    },
+    info: { ...info, description: info.description ?? 'Errors are RFC 9457 application/problem+json.' },
     // The service Basic credential (identity.ts) holds only the metrics scope.
     serviceScopes: config.secrets.RAMPART_SERVICE_PASSWORD === undefined ? undefined : [METRICS_SCOPE],
     // Bearer tokens come from the password grant: say so, with every scope a role can hold.

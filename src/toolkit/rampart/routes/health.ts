@@ -3,7 +3,9 @@
 // an outage of the database or Redis never gets a healthy process restarted. Readiness says
 // whether to send traffic here: not while draining for a shutdown, not while a dependency
 // does not answer (named in the 503, never with its address).
-import { notReadyProblem, Type, type RampartServer } from '../../toolkit/index.ts';
+import { Type } from 'typebox';
+import { notReadyProblem } from '../../faults/readiness.ts';
+import type { RampartServer } from '../../server/create.ts';
 
 const MONITOR_LIMIT = { name: 'health', limit: 600, windowSeconds: 60, local: true };
 

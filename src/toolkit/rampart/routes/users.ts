@@ -1,5 +1,10 @@
 // Accounts: registration (open, or admin only), the caller's profile, password change.
-import { refuseInsecureCredentials, Type, toPublicUser, type Identity, type RampartServer, type RoutePolicy } from '../../toolkit/index.ts';
+import { Type } from 'typebox';
+import type { Identity } from '../../auth/identity.ts';
+import { refuseInsecureCredentials } from '../../auth/routes.ts';
+import { toPublicUser } from '../../auth/users.ts';
+import type { RoutePolicy } from '../../policy/types.ts';
+import type { RampartServer } from '../../server/create.ts';
 
 const PublicUser = Type.Object(
   { id: Type.String(), username: Type.String(), email: Type.Union([Type.String(), Type.Null()]), role: Type.String(), createdAt: Type.String() },

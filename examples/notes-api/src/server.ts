@@ -1,0 +1,4 @@
+import { serve } from 'rampart';
+import { buildApp } from './app.ts';
+
+await serve(await buildApp());
