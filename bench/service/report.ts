@@ -14,6 +14,9 @@ export interface RunSample {
   /** The 1-minute load average when the run ended (other work on the machine shows here). */
   load1: number;
   socketErrors: number;
+  /** When wrk ran, on CLOCK_MONOTONIC in µs (V8's profile clock): bench/service/layers.ts picks these samples. */
+  monoStartUs: number;
+  monoEndUs: number;
 }
 
 export interface CellResult {

@@ -214,11 +214,13 @@ async function main(): Promise<number> {
       for (const cell of sequence) {
         const server = started.get(cell.server)!;
         const before = server.cpuUs();
+        const monoStartUs = Number(process.hrtime.bigint() / 1000n);
         const result = await wrkCell(cell, settings.seconds);
+        const monoEndUs = Number(process.hrtime.bigint() / 1000n);
         const cpuUsPerRequest = (server.cpuUs() - before) / Math.max(1, result.requests);
         const load1 = loadavg()[0]!;
         if (non2xx(result) > 0) throw new Error(`${cell.route} on ${cell.server}: ${non2xx(result)} non-2xx answers in round ${round} — refusals are cheap and would flatter the row`);
-        samples.get(cell)!.push({ round, requestsPerSecond: result.requestsPerSecond, requests: result.requests, p50Ms: result.latencyMs.p50, p99Ms: result.latencyMs.p99, cpuUsPerRequest, load1, socketErrors: socketErrors(result) });
+        samples.get(cell)!.push({ round, requestsPerSecond: result.requestsPerSecond, requests: result.requests, p50Ms: result.latencyMs.p50, p99Ms: result.latencyMs.p99, cpuUsPerRequest, load1, socketErrors: socketErrors(result), monoStartUs, monoEndUs });
         console.log(`  round ${round}/${settings.rounds} ${cell.route.padEnd(10)} ${cell.server.padEnd(17)} ${Math.round(result.requestsPerSecond).toString().padStart(7)} req/s  p99 ${result.latencyMs.p99.toFixed(2)} ms  cpu ${cpuUsPerRequest.toFixed(1)} µs/req  load ${load1.toFixed(2)}`);
       }
     }
