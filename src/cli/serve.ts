@@ -1,21 +1,41 @@
 // `rampart serve`: load and check configuration, build the reference service, listen, and
-// shut down gracefully on SIGTERM/SIGINT.
-import { Command } from 'commander';
+// shut down gracefully on SIGTERM/SIGINT. With --workers N (N > 1) this process is the
+// primary of N workers that each do all of that (src/cli/workers.ts).
+import { Command, Option } from 'commander';
 import { buildApp } from '../app/app.ts';
 import { formatSeeded, seed } from '../app/seed.ts';
 import { closeOnSignals, drainTiming, listen, loadConfig, type Listening } from '../toolkit/index.ts';
+import { isWorker, parseWorkers, runPrimary, workerIgnoresSigint, workersProblem } from './workers.ts';
 
 export function serveCommand(): Command {
   return new Command('serve')
     .description('serve the reference API (configuration from the environment; see README)')
-    .action(async () => {
+    .addOption(new Option('--workers <n>', 'processes sharing the port (node:cluster): a number, or "auto" for one per core; more than 1 needs REDIS_URL').argParser(parseWorkers).default(1))
+    .action(async (options: { workers: number }) => {
       const config = loadConfig();
+      const problem = workersProblem(options.workers, config.redisUrl);
+      if (problem !== undefined) throw new Error(problem);
+      const clustered = options.workers > 1;
+      if (clustered && !isWorker()) {
+        // Migrate (development) or check the schema, and seed, once, before any worker boots.
+        const service = await buildApp(config);
+        try {
+          if (config.mode === 'development') {
+            const seeded = await seed(service);
+            if (seeded !== undefined) process.stdout.write(formatSeeded(seeded));
+          }
+        } finally {
+          await service.app.close();
+        }
+        runPrimary(options.workers, (message) => process.stderr.write(`rampart: ${message}\n`));
+        return;
+      }
       const service = await buildApp(config);
       const { app } = service;
       let listening: Listening;
       try {
         // First start in development: demo data, passwords once on this terminal (not the log).
-        if (config.mode === 'development') {
+        if (config.mode === 'development' && !clustered) {
           const seeded = await seed(service);
           if (seeded !== undefined) process.stdout.write(formatSeeded(seeded));
         }
@@ -33,9 +53,11 @@ export function serveCommand(): Command {
       }
       const scheme = config.server.tls ? 'https' : 'http';
       const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-      app.log.info({ mode: config.mode, port: listening.port, redirectPort: listening.redirectPort }, `rampart listening on ${scheme}://${shownHost}:${listening.port} (${config.mode})`);
+      const who = clustered ? ` (worker ${process.pid} of ${options.workers})` : '';
+      app.log.info({ mode: config.mode, port: listening.port, redirectPort: listening.redirectPort }, `rampart listening on ${scheme}://${shownHost}:${listening.port} (${config.mode})${who}`);
       closeOnSignals(listening, { drain: drainTiming(config.drainMs), graceMs: config.shutdownTimeoutMs }, (message) => {
         app.log.info(message);
       });
+      if (clustered) workerIgnoresSigint();
     });
 }
