@@ -7,7 +7,7 @@
 // metrics, logging: the user-state query the authenticator runs is authentication's cost)
 // when one is on the stack, else the innermost frame that belongs to any layer. µs/request = share × the busy CPU time of the window ÷ the requests answered in it.
 //
-// Usage: node bench/service/layers.ts <profile.cpuprofile> <results.json> [route] [--save]
+// Usage: node bench/service/layers.ts <profile.cpuprofile> <results.json> [route] [server] [--save]
 // --save writes bench/results/service-layers.json (committed; docs/performance.md shows it).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -101,12 +101,12 @@ export function formatLayers(layers: readonly LayerCost[]): string {
 
 if (import.meta.main) {
   const args = process.argv.slice(2).filter((a) => a !== '--save');
-  const [profileFile, resultsFile, route = 'orders'] = args;
+  const [profileFile, resultsFile, route = 'orders', server = 'service'] = args;
   if (profileFile === undefined || resultsFile === undefined) throw new Error('usage: node bench/service/layers.ts <profile.cpuprofile> <results.json> [route]');
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
   const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as { cells: { route: string; server: string; runs: { requests: number; monoStartUs?: number; monoEndUs?: number }[] }[] };
-  const cell = results.cells.find((c) => c.route === route && c.server === 'service');
-  if (cell === undefined) throw new Error(`no ${route} cell of the service in ${resultsFile}`);
+  const cell = results.cells.find((c) => c.route === route && c.server === server);
+  if (cell === undefined) throw new Error(`no ${route} cell of ${server} in ${resultsFile}`);
   const windows = cell.runs.map((r) => ({ fromUs: r.monoStartUs!, toUs: r.monoEndUs! }));
   const requests = cell.runs.reduce((sum, r) => sum + r.requests, 0);
   const { busyUs, layers } = layerCosts(profile, windows, requests);
@@ -116,7 +116,7 @@ if (import.meta.main) {
   if (process.argv.includes('--save')) {
     const out = join(dirname(fileURLToPath(import.meta.url)), '../results/service-layers.json');
     const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as { date: string; machine: unknown };
-    writeFileSync(out, `${JSON.stringify({ date: run.date, machine: run.machine, results: basename(resultsFile), route, requests, profiledUsPerRequest: busyUs / requests, layers, table }, null, 2)}\n`);
+    writeFileSync(out, `${JSON.stringify({ date: run.date, machine: run.machine, results: basename(resultsFile), route, server, requests, profiledUsPerRequest: busyUs / requests, layers, table }, null, 2)}\n`);
     console.log(`Wrote ${out}`);
   }
 }

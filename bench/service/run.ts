@@ -39,7 +39,7 @@ const USAGE = `usage: npm run bench:service [-- options]
   --connections <n>   wrk connections (default 64; the login row uses 16)
   --only <list>       comma-separated routes: ${ROUTES.join(', ')}
   --servers <list>    comma-separated servers: ${SERVERS.join(', ')}
-  --cpu-prof <dir>    run the service (1 worker) under node --cpu-prof, profiles to <dir>
+  --cpu-prof <dir>    run the service (1 worker) and the Fastify peer under node --cpu-prof, profiles to <dir>
   --save-baseline     also write bench/results/service-baseline.json
   --help
 
@@ -177,13 +177,15 @@ async function main(): Promise<number> {
           case 'service-redis-2w': {
             const workers = server === 'service-redis-2w' ? ['--workers', '2'] : [];
             const redis: Record<string, string> = server === 'service' ? {} : { REDIS_URL: 'redis://127.0.0.1:6379' };
-            const prof = settings.cpuProf !== undefined && server === 'service' ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProf] : [];
+            const prof = settings.cpuProf !== undefined && server === 'service' ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProf, '--cpu-prof-name', 'service.cpuprofile'] : [];
             return { command: process.execPath, args: [...prof, join(ROOT, 'src/cli/main.ts'), 'serve', ...workers], env: serviceEnv(dataDir, redis) };
           }
           case 'fastify-bare':
             return { command: process.execPath, args: [join(ROOT, 'bench/peers/fastify_bare.ts')], env: {} };
-          case 'fastify-stack':
-            return { command: process.execPath, args: [join(ROOT, 'bench/peers/fastify_stack.ts')], env: peerEnv };
+          case 'fastify-stack': {
+            const prof = settings.cpuProf !== undefined ? ['--cpu-prof', '--cpu-prof-dir', settings.cpuProf, '--cpu-prof-name', 'fastify-stack.cpuprofile'] : [];
+            return { command: process.execPath, args: [...prof, join(ROOT, 'bench/peers/fastify_stack.ts')], env: peerEnv };
+          }
           case 'fastapi':
             return { command: PYTHON, args: [join(ROOT, 'bench/peers/fastapi_service.py')], env: peerEnv };
         }
