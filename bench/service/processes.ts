@@ -95,7 +95,8 @@ export async function start(spec: StartSpec): Promise<Started> {
     await exited;
     clearTimeout(killer);
   };
-  const deadline = Date.now() + 30_000;
+  // A loaded machine boots slowly (two workers and their primary each build the service).
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${spec.name} exited with ${child.exitCode}; see ${spec.output}:\n${readFileSync(spec.output, 'utf8').slice(-2000)}`);
     try {
@@ -107,7 +108,7 @@ export async function start(spec: StartSpec): Promise<Started> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`${spec.name}: no 200 on /healthz within 30 s; see ${spec.output}`);
+      throw new Error(`${spec.name}: no 200 on /healthz within 120 s; see ${spec.output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -263,6 +263,13 @@ async function main(): Promise<number> {
     return 0;
   } catch (error) {
     console.error(`\nbench: FAILED — ${error instanceof Error ? error.message : String(error)}`);
+    // What the servers answered instead (their request logs are deleted with the scratch directory).
+    for (const server of SERVERS) {
+      const log = join(scratch, `${server}.log`);
+      if (!existsSync(log)) continue;
+      const refused = readFileSync(log, 'utf8').split('\n').filter((line) => /"status":[45]\d\d|"level":[456]0/.test(line));
+      if (refused.length > 0) console.error(`${server}: ${refused.length} refusals or errors logged; the last:\n  ${refused.slice(-3).join('\n  ')}`);
+    }
     return 1;
   } finally {
     await stopAll();
