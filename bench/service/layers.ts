@@ -8,7 +8,7 @@
 // when one is on the stack, else the innermost frame that belongs to any layer. µs/request = share × the busy CPU time of the window ÷ the requests answered in it.
 //
 // Usage: node bench/service/layers.ts <profile.cpuprofile> <results.json> [route] [server] [--save]
-// --save writes bench/results/service-layers.json (committed; docs/performance.md shows it).
+// --save writes bench/results/layers-<route>-<server>.json (committed; docs/performance.md shows them).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +104,7 @@ if (import.meta.main) {
   const [profileFile, resultsFile, route = 'orders', server = 'service'] = args;
   if (profileFile === undefined || resultsFile === undefined) throw new Error('usage: node bench/service/layers.ts <profile.cpuprofile> <results.json> [route]');
   const profile = JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile;
-  const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as { cells: { route: string; server: string; runs: { requests: number; monoStartUs?: number; monoEndUs?: number }[] }[] };
+  const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as { cells: { route: string; server: string; runs: { requests: number; load1: number; monoStartUs?: number; monoEndUs?: number }[] }[] };
   const cell = results.cells.find((c) => c.route === route && c.server === server);
   if (cell === undefined) throw new Error(`no ${route} cell of ${server} in ${resultsFile}`);
   const windows = cell.runs.map((r) => ({ fromUs: r.monoStartUs!, toUs: r.monoEndUs! }));
@@ -114,9 +114,9 @@ if (import.meta.main) {
   const table = formatLayers(layers);
   console.log(table);
   if (process.argv.includes('--save')) {
-    const out = join(dirname(fileURLToPath(import.meta.url)), '../results/service-layers.json');
+    const out = join(dirname(fileURLToPath(import.meta.url)), `../results/layers-${route}-${server}.json`);
     const run = JSON.parse(readFileSync(resultsFile, 'utf8')) as { date: string; machine: unknown };
-    writeFileSync(out, `${JSON.stringify({ date: run.date, machine: run.machine, results: basename(resultsFile), route, server, requests, profiledUsPerRequest: busyUs / requests, layers, table }, null, 2)}\n`);
+    writeFileSync(out, `${JSON.stringify({ date: run.date, machine: run.machine, results: basename(resultsFile), route, server, requests, load1: cell.runs.map((r) => r.load1), profiledUsPerRequest: busyUs / requests, layers, table }, null, 2)}\n`);
     console.log(`Wrote ${out}`);
   }
 }
