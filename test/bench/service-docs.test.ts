@@ -28,6 +28,13 @@ test('the service table and ratios in docs/performance.md are the recorded run, 
   assert.ok(page.includes(`between ${Math.min(...loads).toFixed(1)} and ${Math.max(...loads).toFixed(1)} on 2 cores`), 'the load average is stated');
 });
 
+test('the previous run the page compares with is the recorded one', () => {
+  const previous = results('service-previous.json') as { ratios: Ratio[]; machine: { commit: string } };
+  const [health, fastify, fastapi] = previous.ratios;
+  assert.ok(page.includes(`commit\n${previous.machine.commit},`) || page.includes(`commit ${previous.machine.commit},`), 'its commit');
+  assert.ok(page.includes(`${health!.byCpu.toFixed(2)}, ${fastify!.byCpu.toFixed(2)}× and ${fastapi!.byCpu.toFixed(2)}× for the same three ratios`));
+});
+
 test('the layer tables in docs/performance.md are the recorded profiles', () => {
   for (const name of ['layers-orders-service.json', 'layers-orders-fastify-stack.json', 'layers-healthz-service.json']) {
     const recorded = results(name) as { layers: LayerCost[]; table: string; requests: number };
