@@ -91,6 +91,7 @@ export {
   createMemoryStore,
   createRedisStore,
   StoreError,
+  bindParameters,
 } from './stores/index.ts';
 export type { AnyDatabase, Database, DatabaseDialect, KeyValueStore, HitResult, Migration, GrantsApplied, TableGrants, TablePrivilege, ServingRoleReport } from './stores/index.ts';
 

@@ -24,7 +24,16 @@ export async function newestFirst<DB, TB extends keyof DB, R>(
   before: Position<number> | undefined,
 ): Promise<{ rows: R[]; more: boolean }> {
   const after = before === undefined ? query : query.where(sql<SqlBool>`(created_at < ${before.key} or (created_at = ${before.key} and id < ${before.id}))`);
-  const rows = await after.orderBy(sql`created_at`, 'desc').orderBy(sql`id`, 'desc').limit(limit + 1).execute();
+  return pageOf(await newestFirstQuery(after, limit).execute(), limit);
+}
+
+/** The page query: newest first, one row more than the page holds. */
+export function newestFirstQuery<DB, TB extends keyof DB, R>(query: SelectQueryBuilder<DB, TB, R>, limit: number): SelectQueryBuilder<DB, TB, R> {
+  return query.orderBy(sql`created_at`, 'desc').orderBy(sql`id`, 'desc').limit(limit + 1);
+}
+
+/** The page and whether more rows follow it, from the `limit + 1` rows fetched. */
+export function pageOf<R>(rows: R[], limit: number): { rows: R[]; more: boolean } {
   return { rows: rows.slice(0, limit), more: rows.length > limit };
 }
 

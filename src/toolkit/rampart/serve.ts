@@ -4,7 +4,8 @@ import { drainTiming } from '../server/drain.ts';
 import { closeOnSignals, listen, type Listening } from '../server/listen.ts';
 import type { RampartApp } from './create.ts';
 
-export async function serve<DB>(app: RampartApp<DB>): Promise<Listening> {
+/** `label`: added to the listening log line (a cluster worker names itself). */
+export async function serve<DB>(app: RampartApp<DB>, options: { label?: string } = {}): Promise<Listening> {
   const { config } = app;
   let listening: Listening;
   try {
@@ -22,7 +23,7 @@ export async function serve<DB>(app: RampartApp<DB>): Promise<Listening> {
   }
   const scheme = config.server.tls ? 'https' : 'http';
   const shownHost = config.host.includes(':') ? `[${config.host}]` : config.host;
-  app.log.info({ mode: config.mode, port: listening.port, redirectPort: listening.redirectPort }, `rampart listening on ${scheme}://${shownHost}:${listening.port} (${config.mode})`);
+  app.log.info({ mode: config.mode, port: listening.port, redirectPort: listening.redirectPort }, `rampart listening on ${scheme}://${shownHost}:${listening.port} (${config.mode})${options.label ?? ''}`);
   closeOnSignals(listening, { drain: drainTiming(config.drainMs), graceMs: config.shutdownTimeoutMs }, (message) => {
     app.log.info(message);
   });

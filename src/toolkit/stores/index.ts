@@ -12,6 +12,7 @@ export type { RedisStoreOptions } from './redis-store.ts';
 export { openKeyValueStore } from './open-kv.ts';
 export type { OpenKeyValueStoreOptions } from './open-kv.ts';
 
+export { bindParameters } from './bind.ts';
 export { openDatabase } from './database.ts';
 export type { AnyDatabase, Database, DatabaseDialect, OpenDatabaseOptions } from './database.ts';
 export { openSqlite } from './sqlite.ts';

@@ -56,6 +56,9 @@ export function createRedisStore(options: RedisStoreOptions): KeyValueStore {
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     connectTimeout: 5000,
     commandTimeout: commandTimeoutMs,
+    // Commands issued in the same event-loop turn (a request's denylist reads, concurrent
+    // requests' rate-limit counts) go out in one write and come back in one read.
+    enableAutoPipelining: true,
   });
   // Without a listener, ioredis's 'error' events would crash the process.
   redis.on('error', (error: Error) => {
