@@ -109,6 +109,16 @@ test('the README says what --har and --postman import', () => {
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 
+// Proved in test/cli/app-module.test.ts (routes, migrate, user add, the refusals).
+test('the docs say how the commands act on the user\'s own app', () => {
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
+  for (const phrase of [
+    '`rampart --app src/app.ts <command>`, `RAMPART_APP=src/app.ts`, or `"rampart": { "app": "src/app.ts" }` in the package.json of the directory it runs in',
+    '`routes` lists your routes, `migrate` applies the toolkit\'s migrations and yours',
+    'A module that is missing, does not load or exports no factory stops the command with exit 1 and one line saying which.',
+  ]) assert.ok(flat.includes(phrase), `docs: ${phrase}`);
+});
+
 // Proved in test/audit/imports-har-identities.test.ts.
 test('the docs say what --identities-from-har takes', () => {
   const flat = DOCUMENTATION.replace(/\s+/g, ' ');

@@ -1,15 +1,16 @@
 // What operator commands share: configuration, the database (migrated in development),
 // the key-value store and the identity, closed when the command is done.
 import { pino } from 'pino';
-import { migrate } from '../app/migrate.ts';
-import { loadConfig, openDatabase, openIdentity, openKeyValueStore, type Identity } from '../toolkit/index.ts';
+import { loadConfig, migrateSchema, openDatabase, openIdentity, openKeyValueStore, type Identity } from '../toolkit/index.ts';
+import { cliApp } from './app-target.ts';
 
 export async function withIdentity<T>(work: (identity: Identity) => Promise<T>): Promise<T> {
   const config = loadConfig();
+  const target = await cliApp();
   const database = openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const store = openKeyValueStore({ redisUrl: config.redisUrl, maxKeys: 1000 });
   try {
-    if (config.mode === 'development') await migrate(config, { database });
+    if (config.mode === 'development') await migrateSchema(config, target.schema, { database });
     // Security events are also logged: to stderr, so stdout stays the command's own output.
     const logger = pino({ level: config.server.logLevel }, pino.destination(2));
     return await work(await openIdentity(config, database, store, logger));

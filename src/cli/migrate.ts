@@ -2,8 +2,8 @@
 // PostgreSQL it runs as the owner (RAMPART_MIGRATE_DATABASE_URL) and then grants the serving
 // role (DATABASE_URL's user, or --app-role) exactly what src/app/migrations/grants.ts lists.
 import { Command } from 'commander';
-import { migrate } from '../app/migrate.ts';
-import { describeUsernameConflicts, listUsernameConflicts, loadConfig, openDatabase, type IdentityTables } from '../toolkit/index.ts';
+import { describeUsernameConflicts, listUsernameConflicts, loadConfig, migrateSchema, openDatabase, type IdentityTables } from '../toolkit/index.ts';
+import { cliApp } from './app-target.ts';
 
 export function migrateCommand(): Command {
   return new Command('migrate')
@@ -11,12 +11,13 @@ export function migrateCommand(): Command {
     .option('--app-role <role>', 'the PostgreSQL role to grant to (default: the user in DATABASE_URL when RAMPART_MIGRATE_DATABASE_URL is set)')
     .action(async (options: { appRole?: string }) => {
       const config = loadConfig();
-      const result = await migrate(config, { appRole: options.appRole });
+      const target = await cliApp();
+      const result = await migrateSchema(config, target.schema, { appRole: options.appRole });
       console.log(result.ran.length === 0 ? 'migrations: up to date' : `migrations applied: ${result.ran.join(', ')}`);
       const applied = result.grants;
       if (applied !== undefined) {
         console.log(
-          `grants: role "${applied.role}" may use ${applied.granted} tables in schema "${applied.schema}" as src/app/migrations/grants.ts lists ` +
+          `grants: role "${applied.role}" may use ${applied.granted} tables in schema "${applied.schema}" as ${target.reference ? 'src/app/migrations/grants.ts' : `the grants of ${target.name} (and the toolkit's)`} lists ` +
             `(${applied.withheld} withheld, ${applied.sequences} sequences)`,
         );
       } else if (config.databaseUrl !== undefined) {

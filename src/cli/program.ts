@@ -10,6 +10,7 @@ import { routesCommand } from './routes.ts';
 import { seedCommand } from './seed.ts';
 import { rotateKeysCommand } from './rotate-keys.ts';
 import { createAuditCommand } from '../audit/command.ts';
+import { APP_ENV } from './app-target.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -18,7 +19,13 @@ export function buildProgram(): Command {
     .description('Secure-by-default HTTP APIs, and the auditor that proves an API is secure.')
     .version(pkg.version)
     .showHelpAfterError('(run `rampart --help` for usage)')
+    .option('--app <module>', 'act on your own app: a module exporting buildApp(options) (and its migrations, grants, encryptedColumns); also RAMPART_APP or "rampart": { "app": … } in package.json')
     .exitOverride();
+  // Before any command: the commands find the app through the environment (src/cli/app-target.ts).
+  program.hook('preAction', () => {
+    const { app } = program.opts<{ app?: string }>();
+    if (app !== undefined) process.env[APP_ENV] = app;
+  });
   program.addCommand(serveCommand());
   program.addCommand(migrateCommand());
   program.addCommand(configCommand());

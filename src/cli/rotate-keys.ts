@@ -4,9 +4,8 @@
 // waits that long before re-encrypting, so nothing sealed meanwhile is left under the old key.
 import { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encryptedColumns } from '../app/encrypted-columns.ts';
-import { migrateOrCheck } from '../app/migrate.ts';
-import { loadConfig, openDatabase, openServiceFieldKeyring, rotateFieldKeys, type RotationCount } from '../toolkit/index.ts';
+import { loadConfig, migrateOrCheck, openDatabase, openServiceFieldKeyring, rotateFieldKeys, type RotationCount } from '../toolkit/index.ts';
+import { cliApp } from './app-target.ts';
 
 /** Longer than the interval at which a running keyring re-reads the newest key (3 s). */
 const CONVERGE_MS = 4000;
@@ -22,9 +21,11 @@ export function rotateKeysCommand(): Command {
     .option('--dry-run', 'count what would be re-encrypted; change nothing')
     .action(async (options: { dryRun?: boolean }) => {
       const config = loadConfig();
+      const target = await cliApp();
+      const { encryptedColumns } = target;
       const database = openDatabase<unknown>({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
       try {
-        await migrateOrCheck(config, database);
+        await migrateOrCheck(config, database, target.schema);
         const keyring = await openServiceFieldKeyring(config, database);
         let counts: RotationCount[];
         if (options.dryRun === true) {

@@ -2,9 +2,8 @@
 // policy, scopes, owner rule, rate limit and lifecycle — built from the same declarations
 // the server enforces, so it cannot drift from what runs.
 import { Command } from 'commander';
-import { buildApp } from '../app/app.ts';
-import { migrations } from '../app/migrations/index.ts';
 import { loadConfig, openDatabase, runMigrations, type RouteInfo } from '../toolkit/index.ts';
+import { cliApp } from './app-target.ts';
 
 export function routesCommand(): Command {
   return new Command('routes')
@@ -12,10 +11,11 @@ export function routesCommand(): Command {
     .option('--json', 'print JSON instead of a table')
     .action(async (options: { json?: boolean }) => {
       const config = loadConfig();
+      const target = await cliApp();
       // The inventory needs no data: build against a throwaway in-memory database.
       const database = openDatabase<unknown>({ databaseUrl: 'sqlite::memory:', dataDir: config.dataDir });
-      await runMigrations(database, migrations);
-      const { app } = await buildApp(config, { database, server: { logLevel: 'silent' } });
+      await runMigrations(database, target.schema.migrations);
+      const app = await target.build(config, { database, server: { logLevel: 'silent' } });
       try {
         await app.ready();
         const routes = app.routeInventory();

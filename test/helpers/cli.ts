@@ -16,8 +16,8 @@ export function cleanEnv(extra: Record<string, string>): Record<string, string> 
 }
 
 /** A deadline, not a wait: the result comes as soon as the command exits. */
-export function runCli(args: string[], env: Record<string, string>, input?: string, timeoutMs = 20_000): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: timeoutMs, input });
+export function runCli(args: string[], env: Record<string, string>, input?: string, timeoutMs = 20_000, cwd?: string): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: timeoutMs, input, ...(cwd === undefined ? {} : { cwd }) });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
