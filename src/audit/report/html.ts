@@ -10,7 +10,7 @@ import type { Exchange, Finding } from '../finding.ts';
 import { SEVERITIES } from '../finding.ts';
 import type { Severity } from '../finding.ts';
 import type { Reported } from './baseline.ts';
-import { ledgerLines } from './text.ts';
+import { accountLines, ledgerLines } from './text.ts';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.ts';
 import { escapeHtml as h } from './sanitize.ts';
 import { countBySeverity, describeLocation } from './summary.ts';
@@ -119,6 +119,7 @@ export function renderHtml(result: Reported): string {
   const total = `<p id="totals"><strong>${result.findings.length}</strong> finding${result.findings.length === 1 ? '' : 's'}${suppressed.length > 0 ? ` · <strong>${suppressed.length}</strong> suppressed by the baseline` : ''}${result.complete ? '' : ' · <strong class="incomplete">audit incomplete</strong>'}</p>`;
   const skipped = result.checks.skipped.map((s) => `<li><code>${h(s.id)}</code>: ${h(s.reason)}</li>`).join('');
   const notes = result.notes.map((n) => `<li>${h(n)}</li>`).join('');
+  const accounts = accountLines(result).slice(1).filter((l) => l.trim() !== '');
   const suppressedList = suppressed
     .map((f) => `<li><span class="badge sev-${f.severity}">${f.severity}</span> ${h(f.title)} · <code>${h(f.id)}</code> · <code>${h(describeLocation(f.location))}</code></li>`)
     .join('');
@@ -145,6 +146,7 @@ ${suppressed.length > 0 ? `<section id="suppressed"><h2>Suppressed by the baseli
 ${skipped !== '' ? `<section id="skipped"><h2>Skipped checks</h2><ul>${skipped}</ul></section>` : ''}
 ${notes !== '' ? `<section id="notes"><h2>Notes</h2><ul>${notes}</ul></section>` : ''}
 ${result.unchecked.length > 0 ? `<section id="unchecked"><h2>Not compared before and after</h2><ul>${result.unchecked.map((u) => `<li>${h(u)}</li>`).join('')}</ul></section>` : ''}
+${accounts.length > 0 ? `<section id="accounts"><h2>Accounts the audit registered for itself (${result.accounts.length})</h2><ul>${accounts.map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 ${result.writes.length > 0 ? `<section id="writes"><h2>Writes sent (${result.writes.length})</h2><ul>${ledgerLines(result.writes).map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 </main>
 <footer>Everything shown from the target is escaped; this page runs only its own script.</footer>
