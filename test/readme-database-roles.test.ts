@@ -1,4 +1,4 @@
-// The README's "Database roles" section stays true: its SQL is the SQL test/app/database-roles.test.ts
+// The "Database roles" section (docs/configuration.md) stays true: its SQL is the SQL test/app/database-roles.test.ts
 // runs, and its numbers and rules are read from the grants list and the code that applies it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,10 +6,12 @@ import { readFileSync } from 'node:fs';
 import { SETTINGS, servingRoleMessage } from '../src/toolkit/index.ts';
 import { grants } from '../src/app/migrations/grants.ts';
 import { migrateCommand } from '../src/cli/migrate.ts';
-import { README as readme, readmeRoleSql } from './helpers/readme.ts';
+import { docsPage, readmeRoleSql } from './helpers/readme.ts';
+
+const readme = docsPage('configuration.md');
 
 test('Database roles: the SQL, the numbers and the rules the section states (test/app/database-roles.test.ts runs them)', () => {
-  const section = readme.slice(readme.indexOf('### Database roles'), readme.indexOf('## Configuration'));
+  const section = readme.slice(readme.indexOf('## Database roles'), readme.indexOf('## Configuration'));
   assert.ok(section.length > 0);
   // The two roles and the database, exactly as database-roles.test.ts creates them.
   assert.deepEqual(readmeRoleSql(), [
@@ -33,7 +35,7 @@ test('Database roles: the SQL, the numbers and the rules the section states (tes
   // The flag, and the refusal's pointer back to this section.
   assert.ok(migrateCommand().options.some((o) => o.long === '--app-role'));
   assert.match(section, /`rampart migrate --app-role <role>` grants to another role than the user in\s+`DATABASE_URL`/);
-  assert.match(servingRoleMessage({ role: 'r', problems: ['is a superuser'] }), /README "Database roles"/);
+  assert.match(servingRoleMessage({ role: 'r', problems: ['is a superuser'] }), /docs\/configuration.md, "Database roles"/);
   for (const right of ['superuser', '`CREATEROLE`', '`CREATEDB`', '`BYPASSRLS`', 'owns the schema or any of its tables', 'can create\ntables or schemas', 'member\nof a role that owns the tables']) {
     assert.ok(section.includes(right), right);
   }

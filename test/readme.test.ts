@@ -1,10 +1,12 @@
-// The README stays true: the two quick-start commands, and every setting the loader reads.
+// The README and its docs/ pages stay true: the two quick-start commands, every setting the
+// loader reads, and the behaviour each stated rule names (proved where the comment says).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { settingsMarkdown } from '../src/toolkit/index.ts';
+import { DOCS_PAGES, DOCUMENTATION, README, docsPage } from './helpers/readme.ts';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const readme = README;
 
 test('the quick start is exactly the two commands', () => {
   assert.ok(readme.includes('```sh\nnpm install && npm start\n```'));
@@ -12,7 +14,7 @@ test('the quick start is exactly the two commands', () => {
 });
 
 test('the configuration table is the one generated from the settings', () => {
-  assert.ok(readme.includes(settingsMarkdown()), 'run `npm run rampart -- config --markdown` and paste the table into the README');
+  assert.ok(docsPage('configuration.md').includes(settingsMarkdown()), 'run `npm run rampart -- config --markdown` and paste the table into docs/configuration.md');
 });
 
 test('npm test first runs .ci/setup, the same script .ci/run uses, then every file under the deadline runner', () => {
@@ -43,7 +45,7 @@ test('Node 24: a development dependency of the repository, not a dependency of t
 // Each phrase is behaviour proved over a raw socket in test/toolkit/edge.test.ts ('request
 // line and Host, strictly'); change both together.
 test('the README states the request-line and Host rules', () => {
-  const flat = readme.replace(/\s+/g, ' ');
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
   for (const phrase of [
     'HTTP/1.0 and HTTP/1.1 request lines only (`HTTP/2.0` or `HTTP/0.9` over the HTTP/1 parser: 505)',
     'exactly one `Host` line holding `host[:port]` (port 1–65535, no userinfo) that names an allowed host, else 400',
@@ -56,7 +58,7 @@ test('the README states the request-line and Host rules', () => {
 // Proved in test/toolkit/hostile-input.test.ts (charsets, codings) and test/app/oauth.test.ts
 // (form charsets); the edge refuses codings before the body is read (src/toolkit/server/edge.ts).
 test('the README says request bodies are UTF-8 and never compressed, and why', () => {
-  const flat = readme.replace(/\s+/g, ' ');
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
   for (const phrase of [
     'in UTF-8 (a `charset` other than `utf-8`: 415; bytes that are not UTF-8: 400)',
     'no compressed request bodies: any `Content-Encoding` but `identity` is 415, and any `Transfer-Encoding` but `chunked` 400',
@@ -75,7 +77,7 @@ test('the README says request bodies are UTF-8 and never compressed, and why', (
 // test/audit/checks/mass-assignment.test.ts (values, given identities) and
 // test/audit/checks/business-flows.test.ts (no burst of writes); change both together.
 test('the README states the auditor\'s safety rules', () => {
-  const flat = readme.replace(/\s+/g, ' ');
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
   for (const phrase of [
     'Before it writes anything it reads, with GET only, every listing, profile and listed object anonymously and as each identity',
     'when anything differs the report opens with THE AUDIT LEFT THESE CHANGES and the exit status is 1 whatever `--fail-on` says (JSON `changes`; what it could not compare, `unchecked`)',
@@ -90,7 +92,7 @@ test('the README states the auditor\'s safety rules', () => {
 // Proved in test/toolkit/json-body.test.ts (any depth, escapes, a property test) and
 // test/toolkit/hostile-input.test.ts (400 with the pointer; 413 first past the body limit).
 test('the README says repeated property names are refused', () => {
-  const flat = readme.replace(/\s+/g, ' ');
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
   const phrase = 'a property name written twice in one object, at any depth and however escaped (`{"amount":1,"amount":-5}`, which a last-wins parser and a first-wins proxy read differently), is 400 naming its JSON pointer, after the body limit';
   assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
@@ -98,11 +100,28 @@ test('the README says repeated property names are refused', () => {
 // Proved in test/audit/imports.test.ts (converters, secrets, merge) and
 // test/audit/imports-nospec.test.ts (a Postman collection written for another host audits the fixture).
 test('the README says what --har and --postman import', () => {
-  const flat = readme.replace(/\s+/g, ' ');
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
   for (const phrase of [
     '`--har file.har` (HAR 1.2, saved from the browser\'s developer tools) or `--postman collection.json` (a Postman v2.1 collection, its variables resolved and a URL that starts with a variable such as `{{baseUrl}}` sent to the audited target)',
     'ids in paths (numbers, UUIDs, long hex) become `{id}` parameters with the seen values as examples',
     'Credentials in the file only name a route\'s security: their values are never written and never act as an identity',
     'With a spec as well, the operations of both are audited.',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
+});
+
+// A newcomer reads the README in one sitting; the reference lives in docs/, every page linked.
+test('the README is short, links every docs/ page, and every relative link resolves', () => {
+  const lines = readme.split('\n').length;
+  assert.ok(lines < 250, `README.md has ${lines} lines; move reference material to docs/`);
+  assert.ok(DOCS_PAGES.size >= 5);
+  for (const name of DOCS_PAGES.keys()) assert.ok(readme.includes(`](docs/${name})`), `README does not link docs/${name}`);
+  const pages: [string, string][] = [['', readme], ...[...DOCS_PAGES].map(([name, text]): [string, string] => [`docs/${name}`, text])];
+  for (const [from, text] of pages) {
+    for (const [, target] of text.matchAll(/\]\(((?!https?:|#|mailto:)[^)\s#]+)(?:#[^)]*)?\)/g)) {
+      const base = new URL(from === '' ? '../' : `../${from}`, import.meta.url);
+      assert.ok(existsSync(new URL(target!, base)), `${from || 'README.md'} links ${target}, which does not exist`);
+    }
+  }
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { files: string[] };
+  assert.ok(pkg.files.includes('docs/'), 'the published package ships docs/, which the README and error messages name');
 });

@@ -20,9 +20,9 @@ export function migrateCommand(): Command {
             `(${applied.withheld} withheld, ${applied.sequences} sequences)`,
         );
       } else if (config.databaseUrl !== undefined) {
-        console.log('grants: none (one role migrates and serves); production refuses to serve as the owner: set RAMPART_MIGRATE_DATABASE_URL to the owner role and DATABASE_URL to the serving role (README "Database roles")');
+        console.log('grants: none (one role migrates and serves); production refuses to serve as the owner: set RAMPART_MIGRATE_DATABASE_URL to the owner role and DATABASE_URL to the serving role (docs/configuration.md, "Database roles")');
       }
-      // Accounts whose names collide under the canonical form need an operator (README "User names").
+      // Accounts whose names collide under the canonical form need an operator (docs/identity.md, "User names").
       const database = openDatabase<IdentityTables>({ databaseUrl: config.migrateDatabaseUrl ?? config.databaseUrl, dataDir: config.dataDir });
       try {
         const conflicts = await listUsernameConflicts(database.db);

@@ -365,7 +365,7 @@ describe('PostgreSQL: an owner migrates, an application role serves', () => {
       const result = runCli(['serve'], production(urlAs(`${base}_super`)));
       assert.equal(result.status, 1, result.stderr);
       assert.match(result.stderr, /^rampart: the database role "[a-z0-9_]+_super" may not serve in production: it is a superuser\. Serve as a role that only reads and writes rows/);
-      assert.match(result.stderr, /README "Database roles"\)\n$/);
+      assert.match(result.stderr, /docs\/configuration.md, "Database roles"\)\n$/);
       assert.ok(!/\n\s+at /.test(result.stderr), 'no stack trace');
     });
   });

@@ -59,7 +59,7 @@ export function describeUsernameConflicts(conflicts: readonly UsernameConflict[]
       : `  ${c.userId}  ${JSON.stringify(c.username)} has no allowed canonical form`,
   );
   return [
-    `user names: ${conflicts.length} account(s) cannot log in by name until renamed (RFC 8265 canonical form, see README "User names"):`,
+    `user names: ${conflicts.length} account(s) cannot log in by name until renamed (RFC 8265 canonical form, see docs/identity.md, "User names"):`,
     ...lines,
     'Resolve each with: rampart user rename <id> <new-name>   (the account keeps its id, password, keys and data;',
     'tell its owner the new name). Until then no spelling of the name reaches that account.',

@@ -46,7 +46,7 @@ export async function applyGrants(database: AnyDatabase, grants: TableGrants, ro
       select current_user as me, current_schema() as schema, exists(select 1 from pg_roles where rolname = ${role}) as exists`.execute(db);
     const { me, schema, exists } = about[0]!;
     if (schema === null) throw new StoreError('ERR_STORE_INVALID_ARGUMENT', 'grants: the connection has no current schema (search_path names no existing schema)');
-    if (role === me) throw new StoreError('ERR_STORE_INVALID_ARGUMENT', `grants: the application role "${role}" is the role migrating; serve as another role (README "Database roles")`);
+    if (role === me) throw new StoreError('ERR_STORE_INVALID_ARGUMENT', `grants: the application role "${role}" is the role migrating; serve as another role (docs/configuration.md, "Database roles")`);
     if (!exists) throw new StoreError('ERR_STORE_INVALID_ARGUMENT', `grants: role "${role}" does not exist; create it first: CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD '…'`);
     const { rows: tables } = await sql<{ name: string }>`
       select c.relname as name from pg_class c

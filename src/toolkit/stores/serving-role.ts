@@ -91,6 +91,6 @@ export function servingRoleMessage(report: ServingRoleReport): string {
     `the database role "${report.role}" may not serve in production: it ${report.problems.join('; it ')}. ` +
     'Serve as a role that only reads and writes rows (CREATE ROLE rampart_app LOGIN: no SUPERUSER, CREATEDB, CREATEROLE or BYPASSRLS, ' +
     'a member of no other role, owning nothing), point DATABASE_URL at it, and run `rampart migrate` with ' +
-    'RAMPART_MIGRATE_DATABASE_URL naming the owner role, which grants it what each table needs (README "Database roles")'
+    'RAMPART_MIGRATE_DATABASE_URL naming the owner role, which grants it what each table needs (docs/configuration.md, "Database roles")'
   );
 }

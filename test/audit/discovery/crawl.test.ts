@@ -14,6 +14,7 @@ import { isRead } from '../../../src/audit/safety/policy.ts';
 import { Target } from '../../../src/audit/target.ts';
 import { NOSPEC_ROUTES_PATH, startNoSpec, type RunningNoSpec } from '../../fixtures/nospec-express/start.ts';
 import { closeAll } from '../../helpers/close-all.ts';
+import { DOCUMENTATION } from '../../helpers/readme.ts';
 
 interface Route {
   method: string;
@@ -63,7 +64,7 @@ describe('discovery without a spec (nospec-express)', { timeout: 120_000 }, () =
 });
 
 test('the README says what discovery reads, and its budget is the one in the code', async () => {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+  const readme = DOCUMENTATION.replace(/\s+/g, ' ');
   assert.match(readme, /without one it discovers the routes itself, with reads only and at most 250 requests/);
   const { DEFAULT_CRAWL_BUDGET } = await import('../../../src/audit/discovery/crawl.ts');
   assert.equal(DEFAULT_CRAWL_BUDGET, 250);

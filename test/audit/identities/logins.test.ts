@@ -5,7 +5,6 @@
 // failed login that says what was sent (password masked), what came back and what to try.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +18,7 @@ import type { RunningExpress } from '../../fixtures/vulnerable-express/start.ts'
 import { startFlask } from '../../fixtures/vulnerable-flask/start.ts';
 import type { RunningFlask } from '../../fixtures/vulnerable-flask/start.ts';
 import { closeAll } from '../../helpers/close-all.ts';
+import { docsPage } from '../../helpers/readme.ts';
 
 const ENV = { PW: 'Wonder-Pass-77' };
 
@@ -192,7 +192,7 @@ describe('logins a test server shapes', () => {
 });
 
 describe('the README says what identities take', () => {
-  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  const readme = docsPage('auditor.md');
   test('every login option it names is accepted, and the log and protection sentences are there', () => {
     const paragraph = readme.slice(readme.indexOf('**Identities.**'), readme.indexOf('```sh', readme.indexOf('**Identities.**')));
     const named = [...paragraph.matchAll(/`([a-z-]+)=(?:[a-z|]*)`/g)].map((m) => m[1]!);

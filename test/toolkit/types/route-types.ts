@@ -46,7 +46,7 @@ export function routes(app: RampartServer, policy: RoutePolicy): void {
   app.get('/profile', { policy: signedIn, schema: { response: { 200: Type.String() } } }, (request) => request.principal.username);
 
   // The known cost: Fastify's own `config` object shares the type parameter the policy's type
-  // travels through, so beside a literal policy it must be cast (README, "Types").
+  // travels through, so beside a literal policy it must be cast (docs/toolkit.md, "Declaring routes").
   app.get('/configured', { policy: { scopes: [] }, config: { rawBody: true } as never, schema: { response: { 200: Type.String() } } }, (request) => request.principal.id);
 
   // @ts-expect-error -- a misspelt policy is a type error, not a public route
