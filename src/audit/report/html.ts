@@ -107,6 +107,22 @@ function filters(findings: readonly Finding[]): string {
 <p id="shown" aria-live="polite">Showing ${findings.length} of ${findings.length} findings</p></section>`;
 }
 
+/** Which operations need credentials, found by behaviour (protection.ts): one row each, every value from the target escaped. */
+function protectionSection(entries: Reported['protection']): string {
+  if (entries.length === 0) return '';
+  const count = (verdict: string): number => entries.filter((e) => e.verdict === verdict).length;
+  const rows = entries
+    .map((e) => {
+      const seen = [
+        ...(e.anonymous === undefined ? [] : [`anonymous ${e.anonymous}`]),
+        ...Object.entries(e.identities).map(([name, status]) => `${name} ${status}`),
+      ].join(', ');
+      return `<tr class="verdict-${h(e.verdict)}"><td>${h(e.verdict)}</td><td><code>${h(`${e.method} ${e.route}`)}</code></td><td>${h(seen)}</td><td>${h(e.why)}</td></tr>`;
+    })
+    .join('');
+  return `<section id="protection"><h2>Protection, found by behaviour</h2><p>${count('protected')} protected, ${count('public')} public, ${count('unknown')} unknown. Every check uses this classification.</p><table><thead><tr><th>verdict</th><th>operation</th><th>answers</th><th>why</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 export function renderHtml(result: Reported): string {
   const suppressed = result.suppressed ?? [];
   const counts = countBySeverity(result);
@@ -146,6 +162,7 @@ ${suppressed.length > 0 ? `<section id="suppressed"><h2>Suppressed by the baseli
 ${skipped !== '' ? `<section id="skipped"><h2>Skipped checks</h2><ul>${skipped}</ul></section>` : ''}
 ${notes !== '' ? `<section id="notes"><h2>Notes</h2><ul>${notes}</ul></section>` : ''}
 ${result.unchecked.length > 0 ? `<section id="unchecked"><h2>Not compared before and after</h2><ul>${result.unchecked.map((u) => `<li>${h(u)}</li>`).join('')}</ul></section>` : ''}
+${protectionSection(result.protection)}
 ${accounts.length > 0 ? `<section id="accounts"><h2>Accounts the audit registered for itself (${result.accounts.length})</h2><ul>${accounts.map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 ${result.writes.length > 0 ? `<section id="writes"><h2>Writes sent (${result.writes.length})</h2><ul>${ledgerLines(result.writes).map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 </main>
