@@ -304,7 +304,9 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
           }
         }
         if (identity === undefined && request.register !== true && !policy.isLoginRequest(request.method, url)) {
-          notes.push(`safety: ${request.method} ${op.path} without credentials, with a body that should not be accepted (${request.purpose ?? 'probe'}), answered ${status}: ${record.url === undefined ? 'the audit could not tell what it made' : `it made ${record.url}, deleted at the end`}`);
+          // It ignores what it is sent: no further anonymous write goes to it (the policy refuses them).
+          policy.acceptsAnything(op);
+          notes.push(`safety: ${request.method} ${op.path} without credentials, with a body that should not be accepted (${request.purpose ?? 'probe'}), answered ${status}: ${record.url === undefined ? 'the audit could not tell what it made (the before/after comparison shows any change)' : `it made ${record.url}, deleted at the end`}; no further anonymous write is sent to it`);
         }
         if (policy.isLoginRequest(request.method, url)) record.restored = 'nothing to restore: a login';
       }

@@ -164,3 +164,16 @@ describe('accounts of the audit’s own (issue 19 item 4)', () => {
     assert.equal(isSelfRoute({ method: 'POST', path: '/me/archive' }), false);
   });
 });
+
+describe('a route that accepts anything (issue 19 item 3)', () => {
+  test('after a 2xx to a body no parser accepts, no further anonymous write goes to it; an identity’s own object is not affected', () => {
+    const target = new Target(new URL('http://127.0.0.1:1/'));
+    const policy = new SafetyPolicy({ spec: undefined, target, own: () => false });
+    const url = new URL('http://127.0.0.1:1/auth/forgot-password');
+    assert.deepEqual(policy.judge({ method: 'POST', url, body: '{"' }), { send: true, write: true });
+    policy.acceptsAnything({ method: 'POST', path: '/auth/forgot-password' });
+    const again = policy.judge({ method: 'POST', url, body: '{"' });
+    assert.deepEqual(again, { send: false, reason: 'it answered 2xx to a body no parser accepts (it ignores what it is sent): no further anonymous write goes to it' });
+    assert.equal(policy.judge({ method: 'POST', url: new URL('http://127.0.0.1:1/other'), body: '{"' }).send, true);
+  });
+});

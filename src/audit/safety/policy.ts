@@ -11,7 +11,8 @@
 //   write it is;
 // - a write goes only to an object the run created, as a new object of a collection (as an
 //   identity: the object is then the run's own), to a login (a credential check changes nothing),
-//   or with a body the target cannot accept (truncated JSON, or one its schema refuses);
+//   or with a body the target cannot accept (truncated JSON, or one its schema refuses), and no
+//   longer anonymously once the route answered 2xx to such a body (it ignores what it is sent);
 // - the audit may register accounts of its own (a POST whose name says register or sign up, sent
 //   anonymously with the `register` flag) and, as such an account, write to the routes that are
 //   its own state (a path without parameters that names no action, e.g. PATCH /me);
@@ -204,6 +205,8 @@ export class SafetyPolicy {
   readonly #target: Target;
   readonly #unsafe: readonly string[];
   readonly #own: (url: URL) => boolean;
+  /** `METHOD path` of operations that answered 2xx to an anonymous body they should have refused. */
+  readonly #acceptsAnything = new Set<string>();
   /** Names of the accounts the audit registered itself: their own state is theirs to change. */
   readonly #accounts = new Set<string>();
   #write5xx = 0;
@@ -255,6 +258,9 @@ export class SafetyPolicy {
     if (isRead(op)) return { send: true, write: false };
     if (isLogin(op)) return { send: true, write: true };
     if (how.burst) return { send: false, reason: 'bursts go only to reads and logins' };
+    if (how.unacceptableBody && !how.identity && this.#acceptsAnything.has(`${op.method} ${op.path}`)) {
+      return { send: false, reason: 'it answered 2xx to a body no parser accepts (it ignores what it is sent): no further anonymous write goes to it' };
+    }
     if (how.unacceptableBody) return { send: true, write: true };
     if (!how.identity) return { send: false, reason: 'an anonymous write whose body the target could accept' };
     if (isCollectionPost(op)) return { send: true, write: true };
@@ -282,6 +288,11 @@ export class SafetyPolicy {
     }
     if (!verdict.send) this.skipped.set(`${op.method} ${op.path}`, verdict.reason);
     return verdict;
+  }
+
+  /** The operation answered 2xx to an anonymous body it should have refused: it takes anything, so no more anonymous writes. */
+  acceptsAnything(op: Named): void {
+    this.#acceptsAnything.add(`${op.method} ${op.path}`);
   }
 
   /** An account the audit registered itself: it may change its own state (policy rules above). */
