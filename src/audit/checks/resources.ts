@@ -234,7 +234,9 @@ async function rateLimit(ctx: CheckContext): Promise<void> {
       continue;
     }
     const planned = planner.plan(operation);
-    const body = planned.body === undefined ? undefined : anonymise(planned.body, ctx.token);
+    // A credential check gets another unknown name each time: a lock on one name after a few
+    // failures is not a limit per client, and must not hide the absence of one.
+    const bodyFor = (i: number): string | undefined => (planned.body === undefined ? undefined : anonymise(planned.body, credential ? `${ctx.token}-${i}` : ctx.token));
     let first: UsableResult | undefined;
     let last: UsableResult | undefined;
     let limited = false;
@@ -245,7 +247,7 @@ async function rateLimit(ctx: CheckContext): Promise<void> {
         method: planned.method,
         url: planned.url,
         headers: planned.headers,
-        ...(body === undefined ? {} : { body }),
+        ...(bodyFor(i) === undefined ? {} : { body: bodyFor(i)! }),
         onThrottle: 'observe',
         burst: true,
         purpose: `rate limit burst ${i + 1}/${burst}`,
