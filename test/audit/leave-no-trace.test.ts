@@ -51,6 +51,18 @@ function withoutOwnAccounts(state: unknown, result: AuditResult): unknown {
   return walk(state);
 }
 
+/**
+ * A login after the audit. A fixed twin that limits failed logins per client (all of the audit's
+ * come from this address) may still be refusing it: it says for how long, and then it logs in.
+ */
+async function logIn(base: string, path: string, body: Record<string, string>): ReturnType<typeof call> {
+  const first = await call(base, 'POST', path, { body });
+  const wait = Number(first.headers.get('retry-after'));
+  if (first.status !== 429 || !(wait > 0 && wait <= 15)) return first;
+  await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+  return call(base, 'POST', path, { body });
+}
+
 interface Sent {
   method: string;
   path: string;
@@ -124,7 +136,7 @@ describe('a full audit leaves no trace on the Flask fixture', { timeout: 300_000
       assert.ok(result.notes.some((n) => /^not called \(safety\): GET \/api\/admin\/reset-demo: its path says "reset"/.test(n)), result.notes.join('\n'));
       assert.ok(result.notes.some((n) => /^not called \(safety\): GET \/api\/tasks\/\{task_id\}\/archive: a GET whose path says "archive" changes state/.test(n)));
       for (const name of ['alice', 'bob', 'admin'] as const) {
-        const login = await call(fx[twin], 'POST', fx.login.path, { body: { [fx.login.userField]: name, [fx.login.passwordField]: fx.users[name].password } });
+        const login = await logIn(fx[twin], fx.login.path, { [fx.login.userField]: name, [fx.login.passwordField]: fx.users[name].password });
         assert.equal(login.status, 200, name);
         assert.equal((await call(fx[twin], 'GET', '/api/me', { token: login.json.data.jwt as string })).status, 200, name);
       }
@@ -152,7 +164,7 @@ describe('a full audit leaves no trace on the Express fixture', { timeout: 300_0
       assert.deepEqual(sent.filter((s) => /\/tasks\/[^/]+\/complete$/.test(s.path)), []);
       assert.deepEqual(result.changes, []);
       for (const name of ['alice', 'bob', 'admin'] as const) {
-        const login = await call(fx[twin], 'POST', fx.login.path, { body: { [fx.login.userField]: name, [fx.login.passwordField]: fx.users[name].password } });
+        const login = await logIn(fx[twin], fx.login.path, { [fx.login.userField]: name, [fx.login.passwordField]: fx.users[name].password });
         assert.equal(login.status, 200, name);
         assert.equal((await call(fx[twin], 'GET', `/${fx.names.me}`, { token: login.json[fx.login.tokenField] as string })).status, 200, name);
       }
