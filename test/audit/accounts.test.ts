@@ -5,7 +5,7 @@
 // before/after comparison lists it without counting it as a change.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +16,11 @@ import { runAudit } from '../../src/audit/engine.ts';
 import type { AuditResult } from '../../src/audit/engine.ts';
 import type { IdentitySpec } from '../../src/audit/identities/config.ts';
 import { findRegistration, newCredentials, registrationBody } from '../../src/audit/identities/accounts.ts';
+import { Ajv } from 'ajv';
+import type { AnySchema } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { renderHtml } from '../../src/audit/report/html.ts';
+import { renderJson } from '../../src/audit/report/json.ts';
 import { renderText } from '../../src/audit/report/text.ts';
 import { buildSpec } from '../../src/audit/spec/load.ts';
 import { startFlask } from '../fixtures/vulnerable-flask/start.ts';
@@ -207,6 +211,13 @@ describe('a sign-up that copies role, with no way to delete an account (the Flas
     assert.ok(vuln.kept.some((k) => k.startsWith(`GET /api/users as alice: (body): a new item with id ${account!.id}`)), vuln.kept.join('\n'));
     assert.ok(vuln.notes.some((n) => n.startsWith(`safety: left behind on purpose: the account ${account!.username} (id ${account!.id})`)));
     assert.match(vuln.writes.find((w) => w.route === '/api/auth/register' && w.answer === 201)!.restored, /^NO, on purpose: /);
+    // The JSON report carries both, and validates against its schema.
+    const json = JSON.parse(renderJson(vuln)) as { accounts: unknown; kept: unknown };
+    assert.deepEqual([json.accounts, json.kept], [vuln.accounts, vuln.kept]);
+    const ajv = new Ajv({ allErrors: true, strict: true });
+    (addFormatsModule as unknown as (a: Ajv) => Ajv)(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../schemas/audit-report.v1.schema.json', import.meta.url), 'utf8')) as AnySchema);
+    assert.ok(validate(json), JSON.stringify(validate.errors));
     assert.match(renderHtml(vuln), /<section id="accounts"><h2>Accounts the audit registered for itself \(1\)<\/h2>.*LEFT BEHIND on purpose/);
     // The target's data differs by that account alone.
     const now = ((await flask.state()) as { vuln: { users: { username: string }[] } }).vuln;
