@@ -86,6 +86,11 @@ test('the README states the auditor\'s safety rules', () => {
     'a GET whose path or operationId names an action (`/tasks/{id}/complete`) is the write it is; `--unsafe` names exceptions',
     'Writes without credentials carry a body that cannot be accepted (truncated JSON); identities write only to new objects and to objects the run created; bursts go only to reads and logins',
     'privileged fields are sent only with values the target accepts (the spec\'s enum, its own answers) and never to a given identity; after 3 answers 5xx to writes it writes no more',
+    // test/audit/leave-no-trace.test.ts (Flask's forgot-password) and safety-policy.test.ts:
+    'A route that answers 2xx to a body it should have refused is named in the notes and the ledger, and gets no further write without credentials.',
+    // test/audit/accounts.test.ts (a sign-up fixture with DELETE, and the Flask twins without one):
+    'When the spec has a sign-up, the audit registers accounts of its own (a unique name, a strong random password, a valid value for every required field), logs in as them and uses them, never a given identity, for privileged fields',
+    'each is deleted at the end when the spec offers a DELETE on it, else listed as left behind on purpose (JSON `accounts`), and what the after-reads show of it is listed apart (JSON `kept`), not counted as a change',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 

@@ -3,7 +3,9 @@
 import type { Confidence, Evidence, FindingContext, Location, OwaspCategory, Severity } from './finding.ts';
 import type { Answer } from './http/answers.ts';
 import type { HttpClient, HttpRequestSpec, HttpResult } from './http/client.ts';
+import type { Account, Registration } from './identities/accounts.ts';
 import type { AuditIdentity } from './identities/identity.ts';
+import type { JsonObject } from './spec/refs.ts';
 import type { ApiSpec } from './spec/load.ts';
 import type { SafetyPolicy } from './safety/policy.ts';
 import type { RequestPlanner } from './spec/request.ts';
@@ -94,6 +96,19 @@ export interface CheckContext {
   readonly callbackUrl: string | undefined; // --callback-url (E2's SSRF check)
   /** Sends as an identity (its credentials added); a 401 makes a login identity log in again and retry once. */
   sendAs(identity: AuditIdentity, request: HttpRequestSpec): Promise<HttpResult>;
+  /**
+   * Accounts of the audit's own, when the target lets anyone sign up (undefined: it does not, or
+   * a dry run). Use them, never a given identity, for anything that changes account state.
+   */
+  readonly accounts?: {
+    readonly registration: Registration;
+    /** Signs up a new account (with `extra` in the body) and logs in as it; a string says why not. */
+    register(why: string, extra?: JsonObject): Promise<Account | string>;
+    /** The shared throwaway account, registered on first use. */
+    throwaway(): Promise<Account | string>;
+    /** An ordinary account a check registered becomes the shared throwaway (if there is none yet). */
+    adopt(account: Account): void;
+  };
   /** Registers an object the audit created; at the end of the run its creator deletes it and the deletion is verified. */
   created(resourceUrl: URL | string, by: AuditIdentity): void;
   /** The check itself deleted an object it registered, and verified it gone. */

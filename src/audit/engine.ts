@@ -13,6 +13,8 @@ import type { HttpRequestSpec, HttpResult, SentRequest } from './http/client.ts'
 import type { IdentitySpec } from './identities/config.ts';
 import { ConfiguredIdentity, LoginFailed, sendAs } from './identities/identity.ts';
 import type { AuditIdentity } from './identities/identity.ts';
+import { Accounts, findRegistration } from './identities/accounts.ts';
+import type { Account } from './identities/accounts.ts';
 import { ownedBy, SafetyLedger, WriteLedger } from './identities/ledger.ts';
 import type { WriteRecord } from './identities/ledger.ts';
 import { createdUrl } from './lib/created.ts';
@@ -117,6 +119,22 @@ export interface AuditResult {
   changes: string[];
   /** What the before/after comparison could not read or compare. */
   unchecked: string[];
+  /** Accounts the audit registered for itself, and whether each was deleted or left behind on purpose. */
+  accounts: OwnAccount[];
+  /** What the after-reads show of those accounts left behind on purpose: listed, not counted as changes. */
+  kept: string[];
+}
+
+/** An account the audit registered for itself (issue 19 item 4), as the report lists it. */
+export interface OwnAccount {
+  username: string;
+  id?: string;
+  url?: string;
+  why: string;
+  /** The privileged values it was registered with, if any. */
+  extra: Record<string, unknown>;
+  /** `deleted` (and verified gone), `left behind` (the target offers no DELETE on it), or `not deleted` (the DELETE failed). */
+  fate: 'deleted' | 'left behind' | 'not deleted';
 }
 
 export function selectChecks(all: readonly Check[], only: readonly string[] = [], skip: readonly string[] = []): Check[] {
@@ -279,10 +297,12 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       return result;
     };
     const identities = await prepareIdentities({ ...options, identities: identitySpecs }, target, spec, loginSend);
+    /** What each write's answer was recorded as, so the accounts the audit registers can settle their lines. */
+    const recordOf = new WeakMap<HttpResult, WriteRecord>();
     /** Every request after the reach goes through here: judged by the safety policy, writes recorded in the ledger. */
     const gated = async (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> => {
       const url = new URL(request.url);
-      const verdict = policy.judge({ ...request, url, ...(identity === undefined ? {} : { identity: identity.name }) });
+      const verdict = policy.judge({ ...request, url, ...(identity === undefined ? {} : { identity: identity.name }), register: request.register === true });
       if (!verdict.send) {
         return { outcome: 'skipped', request: { method: request.method, url: url.href, headers: {} }, error: `not sent: ${verdict.reason}`, reason: 'unsafe' };
       }
@@ -304,6 +324,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         record.restored = 'pending';
         const own = ownedBy(ledger.entries, url);
         if (own) record.url = url.href;
+        else if (request.register === true) record.restored = 'pending'; // settled by the account's fate (Accounts.made)
         else if (request.method === 'POST' && usable(result)) {
           // What a POST made is the run's own: deleted at the end by whoever made it.
           const made = createdUrl(url, result);
@@ -312,15 +333,40 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
             record.url = made.href;
           }
         }
-        if (identity === undefined && !policy.isLoginRequest(request.method, url)) {
-          notes.push(`safety: ${request.method} ${op.path} without credentials, with a body that should not be accepted (${request.purpose ?? 'probe'}), answered ${status}: ${record.url === undefined ? 'the audit could not tell what it made' : `it made ${record.url}, deleted at the end`}`);
+        if (identity === undefined && request.register !== true && !policy.isLoginRequest(request.method, url)) {
+          // It ignores what it is sent: no further anonymous write goes to it (the policy refuses them).
+          policy.acceptsAnything(op);
+          notes.push(`safety: ${request.method} ${op.path} without credentials, with a body that should not be accepted (${request.purpose ?? 'probe'}), answered ${status}: ${record.url === undefined ? 'the audit could not tell what it made (the before/after comparison shows any change)' : `it made ${record.url}, deleted at the end`}; no further anonymous write is sent to it`);
         }
         if (policy.isLoginRequest(request.method, url)) record.restored = 'nothing to restore: a login';
       }
       writes.add(record);
+      recordOf.set(result, record);
       return result;
     };
-    secrets = (): string[] => identities.flatMap((i) => (i instanceof ConfiguredIdentity ? i.secrets : []));
+    // Accounts of the audit's own, when the target lets anyone sign up (issue 19 item 4).
+    const registration = options.dryRun === true ? undefined : findRegistration(spec);
+    const accounts = registration === undefined || spec === undefined
+      ? undefined
+      : new Accounts({
+        spec,
+        target,
+        registration,
+        send: (request) => gated(request, undefined),
+        identity: (account) => accountIdentity(options, target, spec ?? undefined, loginSend, account),
+        made: (account) => {
+          policy.ownAccount(account.identity.name);
+          const record = recordOf.get(account.answer);
+          if (account.deletable && account.url !== undefined) {
+            ledger.created(account.url, account.identity);
+            if (record !== undefined) record.url = account.url.href;
+          } else if (record !== undefined) {
+            record.restored = `NO, on purpose: ${account.username} is an account of the audit's own, and the target offers no way to delete it`;
+          }
+        },
+      });
+    const secretsOf = (list: readonly AuditIdentity[]): string[] => list.flatMap((i) => (i instanceof ConfiguredIdentity ? i.secrets : []));
+    secrets = (): string[] => [...secretsOf(identities), ...secretsOf((accounts?.made ?? []).map((a) => a.identity)), ...(accounts?.made ?? []).map((a) => a.password)];
     const values = new ValueBank();
     const planner = spec ? new RequestPlanner(spec, target, values) : undefined;
     hooks.onPhase?.('survey');
@@ -402,6 +448,14 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         intensive: options.intensive === true,
         callbackUrl: options.callbackUrl,
         sendAs: (identity: AuditIdentity, request: HttpRequestSpec) => sendAs(sendFor(identity), identity, request, target.origin),
+        accounts: accounts === undefined
+          ? undefined
+          : {
+            registration: accounts.registration,
+            register: (why, extra) => accounts.register(why, extra, sendFor(undefined)),
+            throwaway: () => accounts.throwaway(sendFor(undefined)),
+            adopt: (account) => accounts.adopt(account),
+          },
         created: (url: URL | string, by: AuditIdentity) => {
           ledger.created(url, by);
         },
@@ -469,14 +523,19 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       for (const problem of left) notes.push(`safety: ${problem}`);
     }
     writes.settle(ledger.entries);
-    let comparison = { changes: [] as string[], unchecked: ['dry run: nothing was read or compared'] };
+    const own = (accounts?.made ?? []).map((account) => ownAccount(account, ledger.entries));
+    let comparison = { changes: [] as string[], unchecked: ['dry run: nothing was read or compared'], kept: [] as string[] };
     if (snapshot !== undefined) {
       hooks.onPhase?.('compare');
-      comparison = await snapshot.compare(sendAsOrNot);
+      comparison = await snapshot.compare(sendAsOrNot, (accounts?.made ?? []).filter((a) => a.removed !== true));
+    }
+    for (const account of own.filter((a) => a.fate !== 'deleted')) {
+      const raised = Object.keys(account.extra).length === 0 ? '' : `, registered with ${Object.entries(account.extra).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')} in its sign-up (see the mass-assignment findings: if they landed, it holds them)`;
+      notes.push(`safety: ${account.fate === 'left behind' ? 'left behind on purpose' : 'COULD NOT DELETE'}: the account ${account.username}${account.id === undefined ? '' : ` (id ${account.id})`} the audit registered ${account.why}${account.fate === 'left behind' ? ': the target offers no way to delete it' : ''}${raised}`);
     }
     for (const [operation, reason] of policy.skipped) notes.push(`not called (safety): ${operation}: ${reason}`);
 
-    const result = finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, { writes: writes.writes, ...comparison });
+    const result = finish(started, base, spec, discovered, ran, skipped, options.dryRun === true ? [] : findings, notes, client, options, { writes: writes.writes, ...comparison, accounts: own });
     if (budgetRanOut.length > 0) result.notes.push(`audit incomplete: the request budget ran out for ${budgetRanOut.join(', ')} (see their notes)`);
     return { ...result, complete: result.complete && budgetRanOut.length === 0, notes: result.notes.map((note) => redactText(note, secrets())), protection: protection.entries, requestsBy };
   } finally {
@@ -485,33 +544,34 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
   }
 }
 
+/** A configured identity, with the ways it logs in (the identity's own login URL, --token-url, else the spec's). */
+function buildIdentity(identitySpec: IdentitySpec, options: AuditOptions, target: Target, spec: ApiSpec | undefined, send: (request: HttpRequestSpec) => Promise<HttpResult>): ConfiguredIdentity {
+  const credential = identitySpec.credential;
+  let plans: LoginPlan[] = [];
+  if (credential.kind === 'login') {
+    const own = credential.tokenUrl ?? options.tokenUrl;
+    const raw = own ?? specTokenUrl(spec);
+    const url = raw === undefined ? undefined : resolveTokenUrl(raw, target, own !== undefined);
+    const source = credential.tokenUrl !== undefined ? 'its login-url' : options.tokenUrl !== undefined ? '--token-url' : "the spec's OAuth2 password flow";
+    plans = loginPlans(credential, url, spec, target, source);
+  }
+  try {
+    return new ConfiguredIdentity(identitySpec, {
+      plans,
+      ...(credential.kind === 'login' ? { carrier: carrierFor(credential, spec) } : {}),
+      target,
+      send,
+      dryRun: options.dryRun === true,
+    });
+  } catch (error) {
+    if (error instanceof LoginFailed) throw new AuditError('IDENTITY_FAILED', error.message);
+    throw error;
+  }
+}
+
 /** Builds the configured identities and logs in those that log in, so bad credentials stop the audit at once. */
 async function prepareIdentities(options: AuditOptions, target: Target, spec: ApiSpec | undefined, send: (request: HttpRequestSpec) => Promise<HttpResult>): Promise<AuditIdentity[]> {
-  const out: ConfiguredIdentity[] = [];
-  const fromSpec = specTokenUrl(spec);
-  for (const identitySpec of options.identities ?? []) {
-    const credential = identitySpec.credential;
-    let plans: LoginPlan[] = [];
-    if (credential.kind === 'login') {
-      const own = credential.tokenUrl ?? options.tokenUrl;
-      const raw = own ?? fromSpec;
-      const url = raw === undefined ? undefined : resolveTokenUrl(raw, target, own !== undefined);
-      const source = credential.tokenUrl !== undefined ? 'its login-url' : options.tokenUrl !== undefined ? '--token-url' : "the spec's OAuth2 password flow";
-      plans = loginPlans(credential, url, spec, target, source);
-    }
-    try {
-      out.push(new ConfiguredIdentity(identitySpec, {
-        plans,
-        ...(credential.kind === 'login' ? { carrier: carrierFor(credential, spec) } : {}),
-        target,
-        send,
-        dryRun: options.dryRun === true,
-      }));
-    } catch (error) {
-      if (error instanceof LoginFailed) throw new AuditError('IDENTITY_FAILED', error.message);
-      throw error;
-    }
-  }
+  const out = (options.identities ?? []).map((identitySpec) => buildIdentity(identitySpec, options, target, spec, send));
   for (const identity of out) {
     try {
       await identity.headers();
@@ -521,6 +581,32 @@ async function prepareIdentities(options: AuditOptions, target: Target, spec: Ap
     }
   }
   return out;
+}
+
+/**
+ * The login identity of an account the audit registered: it logs in the way the first given
+ * login identity does (same URL, fields and token carrier), by email when that one logs in with
+ * an email, else the way the spec's login operations show.
+ */
+function accountIdentity(options: AuditOptions, target: Target, spec: ApiSpec | undefined, send: (request: HttpRequestSpec) => Promise<HttpResult>, account: { username: string; email: string; password: string }): ConfiguredIdentity {
+  const template = (options.identities ?? []).find((i) => i.credential.kind === 'login')?.credential;
+  const byEmail = template?.kind === 'login' && template.username.includes('@');
+  const credential = { ...(template?.kind === 'login' ? template : {}), kind: 'login' as const, username: byEmail ? account.email : account.username, password: account.password };
+  return buildIdentity({ name: account.username, role: 'user', credential }, options, target, spec, send);
+}
+
+/** How the report lists an account the audit registered. */
+function ownAccount(account: Account, objects: readonly { url: string; removed: boolean }[]): OwnAccount {
+  const entry = account.url === undefined ? undefined : objects.find((o) => o.url === account.url!.href);
+  account.removed = entry?.removed === true;
+  return {
+    username: account.username,
+    ...(account.id === undefined ? {} : { id: account.id }),
+    ...(account.url === undefined ? {} : { url: account.url.href }),
+    why: account.why,
+    extra: account.extra,
+    fate: !account.deletable ? 'left behind' : account.removed ? 'deleted' : 'not deleted',
+  };
 }
 
 /** Who sent a request, from its purpose: a check (`<id>: …`), the survey, the protection probes, a login, or other. */
@@ -569,7 +655,7 @@ function finish(
   notes: string[],
   client: HttpClient,
   options: AuditOptions,
-  safety: { writes: WriteRecord[]; changes: string[]; unchecked: string[] } = { writes: [], changes: [], unchecked: ['the audit stopped before the snapshot'] },
+  safety: { writes: WriteRecord[]; changes: string[]; unchecked: string[]; kept?: string[]; accounts?: OwnAccount[] } = { writes: [], changes: [], unchecked: ['the audit stopped before the snapshot'] },
 ): AuditResult {
   // The same flaw reported twice (two checks, or twice by one) is one finding.
   const unique = new Map<string, Finding>();
@@ -598,5 +684,7 @@ function finish(
     writes: safety.writes,
     changes: safety.changes,
     unchecked: safety.unchecked,
+    kept: safety.kept ?? [],
+    accounts: safety.accounts ?? [],
   };
 }

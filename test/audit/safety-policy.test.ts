@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { actionWord, destructiveWord, isLogin, isRead, SafetyPolicy, unparseable, WRITE_5XX_STOP } from '../../src/audit/safety/policy.ts';
+import { actionWord, destructiveWord, isLogin, isRead, isRegistration, isSelfRoute, SafetyPolicy, unparseable, WRITE_5XX_STOP } from '../../src/audit/safety/policy.ts';
 import { buildSpec } from '../../src/audit/spec/load.ts';
 import { Target } from '../../src/audit/target.ts';
 
@@ -132,5 +132,48 @@ describe('no check goes around the policy', () => {
       const text = readFileSync(new URL(file, dir), 'utf8');
       assert.doesNotMatch(text, /\.http\.send\b|\bclient\.send\b|\bfetch\(|node:https?['"]/, file);
     }
+  });
+});
+
+describe('accounts of the audit’s own (issue 19 item 4)', () => {
+  test('a sign-up is named so; only the audit’s registration may send it anonymously with a body that could succeed', () => {
+    for (const path of ['/api/auth/register', '/auth/signup', '/users/sign-up', '/members/join']) assert.equal(isRegistration({ method: 'POST', path }), true, path);
+    for (const path of ['/api/auth/login', '/users', '/register-card']) assert.equal(isRegistration({ method: 'POST', path }) && path !== '/register-card', false, path);
+    assert.equal(isRegistration({ method: 'GET', path: '/register' }), false);
+    const target = new Target(new URL('http://127.0.0.1:1/'));
+    const policy = new SafetyPolicy({ spec: undefined, target, own: () => false });
+    const url = new URL('http://127.0.0.1:1/auth/signup');
+    assert.deepEqual(policy.judge({ method: 'POST', url, body: '{"user":"x","pass":"y"}' }), { send: false, reason: 'an anonymous write whose body the target could accept' });
+    assert.deepEqual(policy.judge({ method: 'POST', url, body: '{"user":"x","pass":"y"}', register: true }), { send: true, write: true });
+    // Not to a route that is not a sign-up, not as an identity, not in a burst.
+    assert.equal(policy.judge({ method: 'POST', url: new URL('http://127.0.0.1:1/users'), body: '{}', register: true }).send, false);
+    assert.equal(policy.judge({ method: 'POST', url, body: '{}', register: true, burst: true }).send, false);
+  });
+
+  test('an account the audit registered may change its own state (a route without parameters that names no action), nothing else; a given identity may not', () => {
+    const target = new Target(new URL('http://127.0.0.1:1/'));
+    const policy = new SafetyPolicy({ spec: undefined, target, own: () => false });
+    policy.ownAccount('rampart1234');
+    const at = (path: string): URL => new URL(`http://127.0.0.1:1${path}`);
+    assert.deepEqual(policy.judge({ method: 'PATCH', url: at('/me'), body: '{}', identity: 'rampart1234' }), { send: true, write: true });
+    assert.equal(policy.judge({ method: 'PATCH', url: at('/me'), body: '{}', identity: 'alice' }).send, false);
+    for (const [method, path] of [['GET', '/admin/reset-demo'], ['POST', '/auth/logout'], ['DELETE', '/me'], ['PUT', '/users/7/role']] as const) {
+      assert.equal(policy.judge({ method, url: at(path), body: '{}', identity: 'rampart1234' }).send, false, `${method} ${path}`);
+    }
+    assert.equal(isSelfRoute({ method: 'PATCH', path: '/account/profile' }), true);
+    assert.equal(isSelfRoute({ method: 'POST', path: '/me/archive' }), false);
+  });
+});
+
+describe('a route that accepts anything (issue 19 item 3)', () => {
+  test('after a 2xx to a body no parser accepts, no further anonymous write goes to it; an identity’s own object is not affected', () => {
+    const target = new Target(new URL('http://127.0.0.1:1/'));
+    const policy = new SafetyPolicy({ spec: undefined, target, own: () => false });
+    const url = new URL('http://127.0.0.1:1/auth/forgot-password');
+    assert.deepEqual(policy.judge({ method: 'POST', url, body: '{"' }), { send: true, write: true });
+    policy.acceptsAnything({ method: 'POST', path: '/auth/forgot-password' });
+    const again = policy.judge({ method: 'POST', url, body: '{"' });
+    assert.deepEqual(again, { send: false, reason: 'it answered 2xx to a body no parser accepts (it ignores what it is sent): no further anonymous write goes to it' });
+    assert.equal(policy.judge({ method: 'POST', url: new URL('http://127.0.0.1:1/other'), body: '{"' }).send, true);
   });
 });

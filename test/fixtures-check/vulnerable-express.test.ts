@@ -196,6 +196,14 @@ describe('planted flaws of the Express fixture, vulnerable vs fixed', () => {
       }
     }
   });
+  test('resources.page-size: days sets how many points the burndown report holds, without bound on the vulnerable twin; 1 to 365 on the fixed one', async () => {
+    for (const twin of twins) {
+      const answer = await call(base(twin), 'GET', '/reports/burndown?days=10000', { token: tokens[twin]!['alice']! });
+      if (twin === 'vuln') assert.equal((answer.json.points as unknown[]).length, 10000);
+      else assert.equal(answer.status, 400);
+      assert.equal(((await call(base(twin), 'GET', '/reports/burndown?days=365', { token: tokens[twin]!['alice']! })).json.points as unknown[]).length, 365);
+    }
+  });
   test('resources.redos: the vulnerable email pattern nests a quantifier; both twins refuse a bad address and take a good one', async () => {
     assert.match(VULN_EMAIL_PATTERN.source, /\(\[[^\]]+\]\+\)\+/, 'a group repeated around a repeated class backtracks exponentially');
     for (const twin of twins) {

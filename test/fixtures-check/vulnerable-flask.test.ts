@@ -103,6 +103,25 @@ describe('planted flaws of the Flask fixture, vulnerable vs fixed', () => {
       assert.deepEqual(mobile, twin === 'vuln' ? Array(11).fill(401) : [...Array(10).fill(401), 429]);
     }
   });
+  test('resources.rate-limit: wrong passwords for ever new names are never limited on the vulnerable twin; the fixed one limits the client (30 failures in 10 s, then 429 for a while), not only each name', async () => {
+    for (const twin of twins) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) statuses.push((await call(base(twin), 'POST', '/api/auth/login', { body: { user: `spray${i}`, pass: 'Summer2024!' } })).status);
+      if (twin === 'vuln') {
+        assert.deepEqual(statuses, Array(31).fill(401));
+        continue;
+      }
+      const first = statuses.indexOf(429);
+      assert.ok(first >= 1, statuses.join(','));
+      assert.deepEqual(statuses.slice(0, first), Array(first).fill(401));
+      const refused = await call(base(twin), 'POST', '/api/auth/login', { body: { user: 'alice', pass: fx.users.alice.password } });
+      assert.equal(refused.status, 429, 'the right password too, while the client is limited');
+      const wait = Number(refused.headers.get('retry-after'));
+      assert.ok(wait >= 1 && wait <= 11, String(wait));
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+      assert.equal((await call(base(twin), 'POST', '/api/auth/login', { body: { user: 'alice', pass: fx.users.alice.password } })).status, 200, 'after Retry-After');
+    }
+  });
   test('cookies.missing-*: the session cookie has no Secure, HttpOnly or SameSite on the vulnerable twin', async () => {
     for (const twin of twins) {
       const answer = await call(base(twin), 'POST', '/api/auth/login', { body: { user: 'alice', pass: fx.users.alice.password } });

@@ -190,6 +190,21 @@ function limitedAnswer(result: HttpResult): boolean {
   return status >= 400 && LIMIT_TEXT.test(text.slice(0, 2000));
 }
 
+/** What a login attempt got, named by its real cause (a 404 is not a limit, a limit is not a refusal). */
+export function attemptOutcome(result: HttpResult): string {
+  const got = answered(result);
+  if (got === undefined) return `no usable answer (${result.outcome === 'ok' ? 'empty' : result.error})`;
+  const { status, headers } = got.response;
+  if (limitedAnswer(result)) {
+    const sign = result.outcome === 'throttled' ? 'throttled' : status === 429 || status === 423 ? 'too many attempts' : headers['retry-after'] !== undefined ? `Retry-After: ${headers['retry-after']}` : 'a limit or lockout message';
+    return `${status}, a limit (${sign})`;
+  }
+  if (status === 404) return '404 Not Found (the route, or an answer for unknown names), not a limit';
+  if (status >= 200 && status < 300) return `${status}: the login succeeded`;
+  if (status >= 500) return `${status}: a server error`;
+  return `${status}`;
+}
+
 /** A throttled answer observed on purpose is still an answer: evidence shows it. */
 function answered(result: HttpResult): UsableResult | undefined {
   if (usable(result)) return result;
@@ -245,7 +260,8 @@ async function timing(ctx: CheckContext, endpoint: LoginEndpoint, failures: Map<
       const u = await attempt(ctx, endpoint, unknownName(ctx, `timing-${unknown.length}`), 'timing: unknown user');
       const k = await attempt(ctx, endpoint, identity.login.username, `timing: ${identity.name}'s name, wrong password`);
       if (!plainFailure(u) || !plainFailure(k)) {
-        ctx.note(`${endpoint.location.route}: a timing sample was throttled or refused; timing not judged`);
+        const bad = !plainFailure(u) ? `an unknown user got ${attemptOutcome(u)}` : `${identity.name}'s name with a wrong password got ${attemptOutcome(k)}`;
+        ctx.note(`${endpoint.location.route}: a timing sample was not a plain failed login (${bad}); timing not judged`);
         return;
       }
       unknown.push(u.response.durationMs);
@@ -290,9 +306,8 @@ async function bruteForce(ctx: CheckContext, endpoint: LoginEndpoint): Promise<v
       limitedResult = answered(result);
       break;
     }
-    const seen = usable(result) ? String(result.response.status) : result.error;
     if (!plainFailure(result)) {
-      ctx.note(`${endpoint.location.route}: failed login ${i} got ${seen}; no conclusion about a limit`);
+      ctx.note(`${endpoint.location.route}: failed login ${i} got ${attemptOutcome(result)}; no conclusion about a limit`);
       return;
     }
     first ??= result;

@@ -131,8 +131,11 @@ export const jwtCheck: Check = {
     }
     const { routes, rejected } = await probeRoutes(ctx, holder);
     if (routes.length === 0) {
-      const why = rejected.length === 0 ? 'no GET operation refuses anonymous callers or declares security' : rejected.slice(0, 6).join('; ');
-      ctx.note(`found no route that answers the real token 2xx and refuses no token, so forged tokens have nothing to be compared with (${why})`);
+      ctx.note(
+        rejected.length === 0
+          ? 'forged tokens not tried: no GET operation refuses anonymous callers (by behaviour) or declares security, so there is no protected route to compare them on'
+          : `forged tokens not tried: no protected GET route both answers ${holder.identity.name}'s own token 2xx and refuses a call without it (${rejected.slice(0, 6).join('; ')})`,
+      );
       return;
     }
     const grouped = new Grouped(ctx);
@@ -216,6 +219,19 @@ async function tokenHolder(identities: readonly AuditIdentity[]): Promise<Holder
   return undefined;
 }
 
+/** Why a protected route's answer to the identity's own token makes it useless for comparison: its real cause. */
+function realTokenCause(ctx: CheckContext, operation: Operation, holder: Holder, genuine: HttpResult): string {
+  const who = `${holder.identity.name}'s own token`;
+  if (!usable(genuine)) return `${who} got no usable answer (${genuine.error})`;
+  const status = genuine.response.status;
+  const anonymous = ctx.protection.entry(operation)?.anonymous;
+  const refusesAnonymous = anonymous === undefined ? 'declared protected' : `refuses anonymous callers (${anonymous})`;
+  if (status === 401 || status === 403) return `${refusesAnonymous}, and refuses ${who} too (${status}: a role or scope it lacks)`;
+  if (status === 404) return `${refusesAnonymous}; with ${who} it answered 404 (no object at the ids the audit has)`;
+  if (status === 400 || status === 422) return `${refusesAnonymous}; with ${who} it answered ${status} (parameters the audit could not fill)`;
+  return `${refusesAnonymous}; with ${who} it answered ${status}`;
+}
+
 /** Protected GET routes (protection.ts: refused without credentials, or declared where behaviour does not tell) that answer the real token 2xx and no token 401/403. */
 async function probeRoutes(ctx: CheckContext, holder: Holder): Promise<{ routes: ProbeRoute[]; rejected: string[] }> {
   const spec = ctx.spec!;
@@ -237,7 +253,7 @@ async function probeRoutes(ctx: CheckContext, holder: Holder): Promise<{ routes:
     const planned = planner.plan(operation);
     const genuine = await ctx.send({ method: 'GET', url: planned.url, headers: { ...planned.headers, ...holder.carry(real) }, purpose: 'the real token' });
     if (!usable(genuine) || genuine.response.status < 200 || genuine.response.status >= 300) {
-      rejected.push(`${operation.path}: the real token ${usable(genuine) ? `got ${genuine.response.status}` : `got no usable answer (${genuine.error})`}`);
+      rejected.push(`${operation.path}: ${realTokenCause(ctx, operation, holder, genuine)}`);
       continue;
     }
     const anonymous = await ctx.send({ method: 'GET', url: planned.url, headers: planned.headers, purpose: 'no token' });

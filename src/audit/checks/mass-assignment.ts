@@ -37,6 +37,7 @@ export const massAssignmentCheck: Check = {
   rules: [
     { id: 'mass-assignment.update', title: 'A privileged field can be set through an update', severity: 'high', owasp: 'API3:2023', cwe: 915, fix: FIX },
     { id: 'mass-assignment.create', title: 'A privileged field can be set when creating an object', severity: 'high', owasp: 'API3:2023', cwe: 915, fix: FIX },
+    { id: 'mass-assignment.registration', title: 'A privileged field can be set when signing up', severity: 'critical', owasp: 'API3:2023', cwe: 915, fix: FIX },
   ],
   async run(ctx: CheckContext): Promise<void> {
     const [a] = users(ctx);
@@ -44,9 +45,16 @@ export const massAssignmentCheck: Check = {
     const spec = ctx.spec!;
     // Update routes of the caller's own resource (e.g. PATCH /me), read back through GET on the same path.
     const selfUpdates = spec.operations.filter(
-      (o) => (o.method === 'PATCH' || o.method === 'PUT') && !o.path.includes('{') && o.requestBody && /json/i.test(o.requestBody.contentType) && ctx.protection.isProtected(o) && spec.operations.some((g) => g.method === 'GET' && g.path === o.path),
+      // Protected by its own answer or by its read's (a route that parses the body before it asks who calls answers 400 anonymously).
+      (o) => (o.method === 'PATCH' || o.method === 'PUT') && !o.path.includes('{') && o.requestBody && /json/i.test(o.requestBody.contentType) && spec.operations.some((g) => g.method === 'GET' && g.path === o.path && (ctx.protection.isProtected(o) || ctx.protection.isProtected(g))),
     );
-    for (const operation of selfUpdates.slice(0, MAX_TARGETS)) await probeUpdate(ctx, a, operation);
+    await probeRegistration(ctx);
+    for (const operation of selfUpdates.slice(0, MAX_TARGETS)) {
+      // Privileged fields go to an account the audit registered for the purpose, never to a given identity.
+      const own = ctx.accounts === undefined ? undefined : await ctx.accounts.throwaway();
+      if (typeof own === 'string') ctx.note(`${operation.method} ${operation.path}: no account of the audit's own to try privileged fields on (${own})`);
+      await probeUpdate(ctx, typeof own === 'object' ? own.identity : a, operation, typeof own === 'object');
+    }
     for (const family of families(spec).filter((f) => f.remove !== undefined && f.read !== undefined).slice(0, MAX_TARGETS)) {
       await probeCreate(ctx, a, family.create, family);
     }
@@ -161,12 +169,12 @@ function landed(sent: JsonObject, before: JsonObject | undefined, after: JsonObj
   return Object.keys(sent).filter((key) => isDeepStrictEqual(after[key], sent[key]) && !isDeepStrictEqual(before?.[key], sent[key]));
 }
 
-async function probeUpdate(ctx: CheckContext, who: AuditIdentity, operation: Operation): Promise<void> {
+async function probeUpdate(ctx: CheckContext, who: AuditIdentity, operation: Operation, ownAccount: boolean): Promise<void> {
   const spec = ctx.spec!;
   // Privileged fields only on an account the audit made for the purpose, never a given identity (unless --unsafe names the route).
-  const allowed = ctx.safety.callable(operation, { identity: true });
+  const allowed = ctx.safety.callable(operation, { identity: true, ownAccount });
   if (!allowed.send) {
-    ctx.note(`${operation.method} ${operation.path}: privileged fields not tried on ${who.name}, an identity the audit was given (${allowed.reason})`);
+    ctx.note(`${operation.method} ${operation.path}: privileged fields not tried on ${who.name}, an identity the audit was given (${allowed.reason}${ctx.accounts === undefined ? '; the target has no sign-up the audit could make an account of its own with' : ''})`);
     return;
   }
   const url = ctx.target.url(operation.path);
@@ -249,14 +257,7 @@ async function probeCreate(ctx: CheckContext, who: AuditIdentity, create: Operat
   const spec = ctx.spec!;
   const accepted = requestFields(spec, create);
   // What the created object shows: from the spec's 2xx response schema, since nothing exists yet.
-  const shown = responseFields(spec, create);
-  const extra: JsonObject = {};
-  for (const [key, type] of shown) {
-    if (accepted.has(key) || IDENTIFIER.test(key) || !PRIVILEGED.test(key)) continue;
-    const empty = type === 'boolean' ? false : type === 'integer' || type === 'number' ? 0 : type === 'array' ? [] : type === 'string' ? '' : undefined;
-    const value = empty === undefined ? undefined : raisedValue(key, empty, knownValues(ctx, key), declaredMaximum(ctx, key));
-    if (value !== undefined) extra[key] = type === 'integer' || type === 'number' ? Math.min(1_000_000, declaredMaximum(ctx, key) ?? 1_000_000) : value;
-  }
+  const extra = freshExtras(ctx, responseFields(spec, create), accepted);
   if (Object.keys(extra).length === 0) return;
   const canary = `rampart-canary-${ctx.token}-ma`;
   const body = canaryBody(spec, create, canary);
@@ -281,6 +282,69 @@ async function probeCreate(ctx: CheckContext, who: AuditIdentity, create: Operat
       exchanges: [exchange(`${who.name} creates the object`, made), exchange('read back', check, changed[0])],
     },
   });
+}
+
+/** Privileged fields a new object shows but its request does not offer, each with a raised value the target accepts. */
+function freshExtras(ctx: CheckContext, shown: Map<string, string | undefined>, accepted: Set<string>): JsonObject {
+  const extra: JsonObject = {};
+  for (const [key, type] of shown) {
+    if (accepted.has(key) || IDENTIFIER.test(key) || !PRIVILEGED.test(key)) continue;
+    const empty = type === 'boolean' ? false : type === 'integer' || type === 'number' ? 0 : type === 'array' ? [] : type === 'string' ? '' : undefined;
+    const value = empty === undefined ? undefined : raisedValue(key, empty, knownValues(ctx, key), declaredMaximum(ctx, key));
+    if (value !== undefined) extra[key] = type === 'integer' || type === 'number' ? Math.min(1_000_000, declaredMaximum(ctx, key) ?? 1_000_000) : value;
+  }
+  return extra;
+}
+
+/**
+ * The sign-up (issue 19 item 4): a new account of the audit's own is registered with the
+ * privileged fields the account shows (the sign-up's answer, the caller's own profile) but the
+ * sign-up does not offer, with values the target accepts; it logs in and reads its own profile.
+ * Never tried on an existing account. If nothing landed, the account is the checks' throwaway.
+ */
+async function probeRegistration(ctx: CheckContext): Promise<void> {
+  const accounts = ctx.accounts;
+  if (accounts === undefined) return;
+  const spec = ctx.spec!;
+  const signUp = accounts.registration.operation;
+  const selfReads = spec.operations.filter((o) => o.method === 'GET' && !o.path.includes('{') && ctx.safety.callable(o).send && ctx.protection.isProtected(o));
+  const shown = responseFields(spec, signUp);
+  for (const read of selfReads) for (const [key, type] of responseFields(spec, read)) if (!shown.has(key)) shown.set(key, type);
+  const extra = freshExtras(ctx, shown, requestFields(spec, signUp));
+  const keys = Object.keys(extra);
+  if (keys.length === 0) return;
+  const made = await accounts.register(`to try ${keys.join(', ')} at sign-up`, extra);
+  if (typeof made === 'string') {
+    ctx.note(`${signUp.method} ${signUp.path}: ${keys.join(', ')} not tried at sign-up: ${made}`);
+    return;
+  }
+  for (const read of selfReads) {
+    const check = await ctx.sendAs(made.identity, { method: 'GET', url: ctx.target.url(read.path), purpose: `read back the new account ${made.username}` });
+    const after = objectOf(check);
+    if (after === undefined) {
+      if (usable(check) && check.response.status >= 500) {
+        ctx.note(`ACCOUNT BROKEN: ${made.username}, registered by the audit with ${JSON.stringify(extra)}, answers ${check.response.status} at GET ${read.path}; remove it by hand`);
+        return;
+      }
+      continue;
+    }
+    if (!keys.some((key) => key in after)) continue;
+    const changed = landed(extra, undefined, after);
+    if (changed.length === 0) {
+      accounts.adopt(made);
+      return;
+    }
+    ctx.report({
+      rule: 'mass-assignment.registration',
+      confidence: 'confirmed',
+      location: { method: signUp.method, route: signUp.path, parameter: changed[0]! },
+      evidence: {
+        summary: `${signUp.method} ${signUp.path} does not offer ${changed.join(', ')}, yet the account the audit registered with ${changed.map((k) => `${k}=${JSON.stringify(extra[k])}`).join(', ')} reads its own profile at GET ${read.path} with ${changed.length === 1 ? 'that value' : 'those values'}: anyone can sign up with raised privileges. The account is the audit's own (${made.username}); the report says whether it could be deleted.`,
+        exchanges: [exchange(`sign up as ${made.username} with ${changed.join(', ')}`, made.answer), exchange(`${made.username} reads its own profile`, check, changed[0])],
+      },
+    });
+    return;
+  }
 }
 
 function responseFields(spec: ApiSpec, operation: Operation): Map<string, string | undefined> {

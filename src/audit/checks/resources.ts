@@ -234,7 +234,12 @@ async function rateLimit(ctx: CheckContext): Promise<void> {
       continue;
     }
     const planned = planner.plan(operation);
-    const body = planned.body === undefined ? undefined : anonymise(planned.body, ctx.token);
+    // A credential check gets another unknown name each time (a wrong password for a name no one
+    // has: nothing to lock, nothing to change). A lock on one name after a few failures is not a
+    // limit per client: it stops neither a password spray across accounts nor credential
+    // stuffing, and lets anyone lock a victim out (API2/API4, ASVS V2.2.1); it must not hide the
+    // absence of a limit per client.
+    const body = (i: number): string | undefined => (planned.body === undefined ? undefined : anonymise(planned.body, credential ? `${ctx.token}-${i}` : ctx.token));
     let first: UsableResult | undefined;
     let last: UsableResult | undefined;
     let limited = false;
@@ -245,7 +250,7 @@ async function rateLimit(ctx: CheckContext): Promise<void> {
         method: planned.method,
         url: planned.url,
         headers: planned.headers,
-        ...(body === undefined ? {} : { body }),
+        ...(body(i) === undefined ? {} : { body: body(i)! }),
         onThrottle: 'observe',
         burst: true,
         purpose: `rate limit burst ${i + 1}/${burst}`,

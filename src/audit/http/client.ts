@@ -25,6 +25,8 @@ export interface HttpRequestSpec {
   unacceptableBody?: boolean;
   /** For the safety policy: clean-up or a restore of what the audit changed. */
   restore?: boolean;
+  /** For the safety policy: the audit registering an account of its own. */
+  register?: boolean;
 }
 
 export interface HttpResponse {

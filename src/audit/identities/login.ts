@@ -47,7 +47,7 @@ export interface IssuedToken {
   cookies?: string;
 }
 
-const PASSWORD_NAME = /^(?:pass(?:word)?|passwd|pwd|passphrase|secret|user_?pass(?:word)?)$/i;
+export const PASSWORD_NAME = /^(?:pass(?:word)?|passwd|pwd|passphrase|secret|user_?pass(?:word)?)$/i;
 const USER_NAME = /^(?:user(?:_?name)?|login|e?-?mail(?:_?address)?|account|identifier|handle|name|uid|user_?id|principal)$/i;
 const NOT_A_LOGIN = /regist|sign-?up|join|enrol|reset|forgot|verif|change|confirm|invite|creat|new|recover|refresh|logout|log-out|sign-?out|passwords?$/i;
 const LOGIN_WORD = /log-?in|sign-?in|authenticat|token|session|auth/i;
@@ -57,14 +57,14 @@ const TOKEN_KEYS = [/^access_?token$/i, /^(?:id_?)?token$/i, /^jwt$/i, /^(?:auth
 const NOT_TOKEN_KEY = /refresh|type|expire|ttl|csrf|xsrf/i;
 const EXPIRES_KEY = /^(?:expires_?in|ttl|lifetime|expiresIn)$/i;
 
-interface Field {
+export interface Field {
   name: string;
   schema: JsonObject;
   required: boolean;
 }
 
 /** The top-level properties of a request body's object schema (allOf merged). */
-function properties(document: Json, schemaValue: Json | undefined): Field[] {
+export function properties(document: Json, schemaValue: Json | undefined): Field[] {
   const schema = deref(document, schemaValue);
   if (!isObject(schema)) return [];
   const out: Field[] = [];

@@ -10,7 +10,7 @@ import type { Exchange, Finding } from '../finding.ts';
 import { SEVERITIES } from '../finding.ts';
 import type { Severity } from '../finding.ts';
 import type { Reported } from './baseline.ts';
-import { ledgerLines } from './text.ts';
+import { accountLines, ledgerLines } from './text.ts';
 import { HTML_SCRIPT, HTML_STYLE } from './html-assets.ts';
 import { escapeHtml as h } from './sanitize.ts';
 import { countBySeverity, describeLocation } from './summary.ts';
@@ -107,6 +107,22 @@ function filters(findings: readonly Finding[]): string {
 <p id="shown" aria-live="polite">Showing ${findings.length} of ${findings.length} findings</p></section>`;
 }
 
+/** Which operations need credentials, found by behaviour (protection.ts): one row each, every value from the target escaped. */
+function protectionSection(entries: Reported['protection']): string {
+  if (entries.length === 0) return '';
+  const count = (verdict: string): number => entries.filter((e) => e.verdict === verdict).length;
+  const rows = entries
+    .map((e) => {
+      const seen = [
+        ...(e.anonymous === undefined ? [] : [`anonymous ${e.anonymous}`]),
+        ...Object.entries(e.identities).map(([name, status]) => `${name} ${status}`),
+      ].join(', ');
+      return `<tr class="verdict-${h(e.verdict)}"><td>${h(e.verdict)}</td><td><code>${h(`${e.method} ${e.route}`)}</code></td><td>${h(seen)}</td><td>${h(e.why)}</td></tr>`;
+    })
+    .join('');
+  return `<section id="protection"><h2>Protection, found by behaviour</h2><p>${count('protected')} protected, ${count('public')} public, ${count('unknown')} unknown. Every check uses this classification.</p><table><thead><tr><th>verdict</th><th>operation</th><th>answers</th><th>why</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+}
+
 export function renderHtml(result: Reported): string {
   const suppressed = result.suppressed ?? [];
   const counts = countBySeverity(result);
@@ -119,6 +135,7 @@ export function renderHtml(result: Reported): string {
   const total = `<p id="totals"><strong>${result.findings.length}</strong> finding${result.findings.length === 1 ? '' : 's'}${suppressed.length > 0 ? ` · <strong>${suppressed.length}</strong> suppressed by the baseline` : ''}${result.complete ? '' : ' · <strong class="incomplete">audit incomplete</strong>'}</p>`;
   const skipped = result.checks.skipped.map((s) => `<li><code>${h(s.id)}</code>: ${h(s.reason)}</li>`).join('');
   const notes = result.notes.map((n) => `<li>${h(n)}</li>`).join('');
+  const accounts = accountLines(result).slice(1).filter((l) => l.trim() !== '');
   const suppressedList = suppressed
     .map((f) => `<li><span class="badge sev-${f.severity}">${f.severity}</span> ${h(f.title)} · <code>${h(f.id)}</code> · <code>${h(describeLocation(f.location))}</code></li>`)
     .join('');
@@ -145,6 +162,8 @@ ${suppressed.length > 0 ? `<section id="suppressed"><h2>Suppressed by the baseli
 ${skipped !== '' ? `<section id="skipped"><h2>Skipped checks</h2><ul>${skipped}</ul></section>` : ''}
 ${notes !== '' ? `<section id="notes"><h2>Notes</h2><ul>${notes}</ul></section>` : ''}
 ${result.unchecked.length > 0 ? `<section id="unchecked"><h2>Not compared before and after</h2><ul>${result.unchecked.map((u) => `<li>${h(u)}</li>`).join('')}</ul></section>` : ''}
+${protectionSection(result.protection)}
+${accounts.length > 0 ? `<section id="accounts"><h2>Accounts the audit registered for itself (${result.accounts.length})</h2><ul>${accounts.map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 ${result.writes.length > 0 ? `<section id="writes"><h2>Writes sent (${result.writes.length})</h2><ul>${ledgerLines(result.writes).map((l) => `<li>${h(l.trim())}</li>`).join('')}</ul></section>` : ''}
 </main>
 <footer>Everything shown from the target is escaped; this page runs only its own script.</footer>

@@ -77,6 +77,21 @@ export function ledgerLines(writes: Reported['writes']): string[] {
   });
 }
 
+/** The accounts the audit registered for itself, and what the after-reads show of those left behind (not changes). */
+export function accountLines(result: Pick<Reported, 'accounts' | 'kept'>): string[] {
+  const accounts = result.accounts;
+  if (accounts.length === 0) return [];
+  const lines = [`Accounts the audit registered for itself (${accounts.length}):`];
+  for (const a of accounts) {
+    const raised = Object.keys(a.extra).length === 0 ? '' : `, registered with ${Object.entries(a.extra).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}`;
+    const fate = a.fate === 'deleted' ? 'deleted and verified gone' : a.fate === 'left behind' ? 'LEFT BEHIND on purpose (the target offers no way to delete it): remove it by hand' : 'NOT DELETED (the DELETE failed): remove it by hand';
+    lines.push(`  ${oneLine(a.username, 80)}${a.id === undefined ? '' : ` (id ${oneLine(a.id, 40)})`} ${oneLine(a.why, 200)}${oneLine(raised, 200)}: ${fate}`);
+  }
+  for (const line of result.kept) lines.push(`  left on purpose, not a change: ${oneLine(line, 400)}`);
+  lines.push('');
+  return lines;
+}
+
 export function renderText(result: Reported): string {
   const lines: string[] = [];
   if (result.changes.length > 0) {
@@ -115,6 +130,7 @@ export function renderText(result: Reported): string {
       for (const item of result.unchecked) lines.push(`  - ${oneLine(item, 400)}`);
     }
     lines.push('');
+    lines.push(...accountLines(result));
     lines.push(result.writes.length === 0 ? 'Writes sent: none.' : `Writes sent (${result.writes.length}):`);
     lines.push(...ledgerLines(result.writes), '');
   }

@@ -11,7 +11,11 @@
 //   write it is;
 // - a write goes only to an object the run created, as a new object of a collection (as an
 //   identity: the object is then the run's own), to a login (a credential check changes nothing),
-//   or with a body the target cannot accept (truncated JSON, or one its schema refuses);
+//   or with a body the target cannot accept (truncated JSON, or one its schema refuses), and no
+//   longer anonymously once the route answered 2xx to such a body (it ignores what it is sent);
+// - the audit may register accounts of its own (a POST whose name says register or sign up, sent
+//   anonymously with the `register` flag) and, as such an account, write to the routes that are
+//   its own state (a path without parameters that names no action, e.g. PATCH /me);
 // - bursts go only to reads and logins;
 // - after repeated 5xx answers to writes, no more writes (clean-up and restores excepted).
 import type { ApiSpec, Operation } from '../spec/load.ts';
@@ -143,6 +147,20 @@ export function isLogin(op: Named): boolean {
   return LOGIN.test(nameWords(`${op.path} ${op.operationId ?? ''} ${op.summary ?? ''}`).join(' '));
 }
 
+const REGISTER = /\b(?:register|registration|signup|sign up|join|enrol|enroll|enrolment|enrollment)\b/;
+
+/** A sign-up: a POST whose path or operationId says register, sign up, join or enrol. */
+export function isRegistration(op: Named): boolean {
+  return op.method === 'POST' && REGISTER.test(nameWords(`${op.path} ${op.operationId ?? ''}`).join(' '));
+}
+
+/** A route that is the caller's own state (no path parameter, no action or destructive word): `/me`, `/account`. */
+export function isSelfRoute(op: Named): boolean {
+  // Without a spec a path is literal: a segment that looks like an id names someone's object.
+  const idLike = op.path.split('/').some((segment) => /^(?:\d+|[0-9a-f]{16,}|[0-9a-f-]{36})$/i.test(segment));
+  return !op.path.includes('{') && !idLike && destructiveWord(op) === undefined && actionWord({ ...op, method: 'GET' }) === undefined;
+}
+
 /** A POST to a collection: it makes a new object (as an identity, the run's own). */
 export function isCollectionPost(op: Named): boolean {
   return op.method === 'POST' && ordinaryCreate(op, 'summary');
@@ -163,6 +181,8 @@ export interface Judged {
   unacceptableBody?: boolean;
   /** Clean-up or a restore of what the audit changed: never refused for the 5xx stop. */
   restore?: boolean;
+  /** The audit registering an account of its own (a sign-up sent anonymously). */
+  register?: boolean;
 }
 
 export const WRITE_5XX_STOP = 3;
@@ -185,6 +205,10 @@ export class SafetyPolicy {
   readonly #target: Target;
   readonly #unsafe: readonly string[];
   readonly #own: (url: URL) => boolean;
+  /** `METHOD path` of operations that answered 2xx to an anonymous body they should have refused. */
+  readonly #acceptsAnything = new Set<string>();
+  /** Names of the accounts the audit registered itself: their own state is theirs to change. */
+  readonly #accounts = new Set<string>();
   #write5xx = 0;
   /** Operations refused, by `METHOD route`, with the reason (each once, for the notes). */
   readonly skipped = new Map<string, string>();
@@ -219,8 +243,10 @@ export class SafetyPolicy {
    * May a check plan to call this operation this way? (Without a URL: on objects it did not create.)
    * The engine's `judge` still has the last word on each request.
    */
-  callable(op: Named, how: { identity?: boolean; burst?: boolean; unacceptableBody?: boolean } = {}): Verdict {
+  callable(op: Named, how: { identity?: boolean; burst?: boolean; unacceptableBody?: boolean; ownAccount?: boolean; register?: boolean } = {}): Verdict {
     if (this.allowedByUser(op)) return { send: true, write: !isRead(op) };
+    if (how.register && !how.identity && !how.burst && isRegistration(op)) return { send: true, write: true };
+    if (how.ownAccount && !how.burst && op.method !== 'DELETE' && isSelfRoute(op)) return { send: true, write: !isRead(op) };
     const destructive = destructiveWord(op);
     if (destructive !== undefined) {
       return { send: false, reason: `its ${destructive.where} says "${destructive.word}": not called on anything this run did not create (--unsafe '${op.operationId ?? `${op.method} ${op.path}`}' allows it)` };
@@ -232,6 +258,9 @@ export class SafetyPolicy {
     if (isRead(op)) return { send: true, write: false };
     if (isLogin(op)) return { send: true, write: true };
     if (how.burst) return { send: false, reason: 'bursts go only to reads and logins' };
+    if (how.unacceptableBody && !how.identity && this.#acceptsAnything.has(`${op.method} ${op.path}`)) {
+      return { send: false, reason: 'it answered 2xx to a body no parser accepts (it ignores what it is sent): no further anonymous write goes to it' };
+    }
     if (how.unacceptableBody) return { send: true, write: true };
     if (!how.identity) return { send: false, reason: 'an anonymous write whose body the target could accept' };
     if (isCollectionPost(op)) return { send: true, write: true };
@@ -245,12 +274,34 @@ export class SafetyPolicy {
     const own = this.#own(request.url);
     let verdict: Verdict;
     if (own && !request.burst) verdict = { send: true, write: !isRead(op) };
-    else verdict = this.callable(op, { identity: request.identity !== undefined, burst: request.burst === true, unacceptableBody });
+    else {
+      verdict = this.callable(op, {
+        identity: request.identity !== undefined,
+        burst: request.burst === true,
+        unacceptableBody,
+        ownAccount: request.identity !== undefined && this.#accounts.has(request.identity),
+        register: request.register === true,
+      });
+    }
     if (verdict.send && verdict.write && !request.restore && this.#write5xx >= WRITE_5XX_STOP && !isLogin(op)) {
       verdict = { send: false, reason: `the target answered ${this.#write5xx} writes with 5xx: the audit stopped writing to it` };
     }
     if (!verdict.send) this.skipped.set(`${op.method} ${op.path}`, verdict.reason);
     return verdict;
+  }
+
+  /** The operation answered 2xx to an anonymous body it should have refused: it takes anything, so no more anonymous writes. */
+  acceptsAnything(op: Named): void {
+    this.#acceptsAnything.add(`${op.method} ${op.path}`);
+  }
+
+  /** An account the audit registered itself: it may change its own state (policy rules above). */
+  ownAccount(name: string): void {
+    this.#accounts.add(name);
+  }
+
+  isOwnAccount(name: string): boolean {
+    return this.#accounts.has(name);
   }
 
   /** Does this request reach a login? */

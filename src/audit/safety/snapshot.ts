@@ -49,6 +49,8 @@ export interface SnapshotComparison {
   changes: string[];
   /** What the audit could not read or compare, one line each. */
   unchecked: string[];
+  /** New items that are (or belong to) an account the audit registered and left behind on purpose. */
+  kept: string[];
   /** Reads sent (before and after). */
   reads: number;
 }
@@ -80,8 +82,11 @@ function bodyOf(result: HttpResult): { status?: number; body?: Json | string } {
   return { status: result.response.status, body: json === undefined ? textOf(result.response.text) : normalise(json) };
 }
 
-/** Paths (`items[2].title`) where two values differ; arrays of objects with ids are matched by id. */
-export function differences(before: Json | string | undefined, after: Json | string | undefined, path = '', out: string[] = []): string[] {
+/**
+ * Paths (`items[2].title`) where two values differ; arrays of objects with ids are matched by id.
+ * A new item `ours` says is the audit's own account's (or holds it) goes to `kept`, not `out`.
+ */
+export function differences(before: Json | string | undefined, after: Json | string | undefined, path = '', out: string[] = [], ours?: (item: Json) => boolean, kept: string[] = []): string[] {
   if (out.length >= 20) return out;
   if (JSON.stringify(before) === JSON.stringify(after)) return out;
   const at = path === '' ? '(body)' : path;
@@ -90,19 +95,19 @@ export function differences(before: Json | string | undefined, after: Json | str
     const [a, b] = [ids(before), ids(after)];
     if (a.every((id) => id !== undefined) && b.every((id) => id !== undefined)) {
       for (const id of a) if (!b.includes(id)) out.push(`${at}: the item with id ${id} is gone`);
-      for (const id of b) if (!a.includes(id)) out.push(`${at}: a new item with id ${id}`);
+      for (const [j, id] of b.entries()) if (!a.includes(id)) (ours?.(after[j]!) === true ? kept : out).push(`${at}: a new item with id ${id}`);
       for (const [i, id] of a.entries()) {
         const j = b.indexOf(id);
-        if (j !== -1) differences(before[i], after[j], `${path}[id=${id}]`, out);
+        if (j !== -1) differences(before[i], after[j], `${path}[id=${id}]`, out, ours, kept);
       }
       return out;
     }
     if (before.length !== after.length) out.push(`${at}: ${before.length} items → ${after.length}`);
-    for (let i = 0; i < Math.min(before.length, after.length); i++) differences(before[i], after[i], `${path}[${i}]`, out);
+    for (let i = 0; i < Math.min(before.length, after.length); i++) differences(before[i], after[i], `${path}[${i}]`, out, ours, kept);
     return out;
   }
   if (isObject(before) && isObject(after)) {
-    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) differences(before[key], after[key], path === '' ? key : `${path}.${key}`, out);
+    for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) differences(before[key], after[key], path === '' ? key : `${path}.${key}`, out, ours, kept);
     return out;
   }
   const show = (v: Json | string | undefined): string => (v === undefined ? '(absent)' : JSON.stringify(v).slice(0, 80));
@@ -149,6 +154,19 @@ function listedIds(json: Json | string | undefined, param: string): string[] {
     if ((typeof id === 'string' || typeof id === 'number') && !out.includes(String(id))) out.push(String(id));
   }
   return out;
+}
+
+const OWNER_KEY = /^(?:id|(?:owner|user|account|member|author|created_?by)_?id|owner|user)$/i;
+
+/** Is an item the account itself, or one of its own (its name in any value, its id under an owner key)? */
+function belongsTo(item: Json, account: { username: string; id?: string }, depth = 0): boolean {
+  if (depth > 3 || !isObject(item)) return false;
+  for (const [key, value] of Object.entries(item)) {
+    if (typeof value === 'string' && value.toLowerCase().includes(account.username.toLowerCase())) return true;
+    if (account.id !== undefined && (typeof value === 'string' || typeof value === 'number') && OWNER_KEY.test(key) && String(value) === account.id) return true;
+    if (isObject(value) && belongsTo(value, account, depth + 1)) return true;
+  }
+  return false;
 }
 
 export class Snapshot {
@@ -243,9 +261,11 @@ export class Snapshot {
     }
   }
 
-  /** Reads everything again and says what differs. */
-  async compare(send: Send): Promise<SnapshotComparison> {
+  /** Reads everything again and says what differs; what belongs to `accounts` (left behind on purpose) is listed apart. */
+  async compare(send: Send, accounts: readonly { username: string; id?: string }[] = []): Promise<SnapshotComparison> {
     const changes: string[] = [];
+    const kept: string[] = [];
+    const ours = (item: Json): boolean => accounts.some((account) => belongsTo(item, account));
     const unchecked = [...this.#unchecked];
     let sent = this.#sent;
     for (const read of this.#reads) {
@@ -262,10 +282,12 @@ export class Snapshot {
         continue;
       }
       if (after.status < 200 || after.status >= 300) continue;
-      const diff = differences(masked(read.body, read.volatile), masked(after.body, read.volatile));
+      const left: string[] = [];
+      const diff = differences(masked(read.body, read.volatile), masked(after.body, read.volatile), '', [], ours, left);
       for (const line of diff) changes.push(`${where}: ${line}`);
+      for (const line of left) kept.push(`${where}: ${line}`);
     }
-    return { changes, unchecked, reads: sent };
+    return { changes, unchecked, kept, reads: sent };
   }
 
   get size(): number {

@@ -136,6 +136,24 @@ describe('HTML report of a full fixture audit, in Chromium', () => {
     }
   });
 
+  test('lists each operation’s protection as found by behaviour, as the text and JSON reports do', async () => {
+    assert.ok(fixtureResult.protection.length > 0);
+    const { page } = await open(renderHtml(fixtureResult), 'audit-report-protection.html');
+    try {
+      const rows = page.locator('#protection tbody tr');
+      assert.equal(await rows.count(), fixtureResult.protection.length);
+      for (const [i, entry] of fixtureResult.protection.entries()) {
+        const cells = await rows.nth(i).locator('td').allInnerTexts();
+        assert.deepEqual([cells[0], cells[1], cells[3]], [entry.verdict, `${entry.method} ${entry.route}`, entry.why]);
+        if (entry.anonymous !== undefined) assert.match(cells[2]!, new RegExp(`^anonymous ${entry.anonymous}`));
+      }
+      const count = (verdict: string): number => fixtureResult.protection.filter((e) => e.verdict === verdict).length;
+      assert.match(await page.locator('#protection p').innerText(), new RegExp(`^${count('protected')} protected, ${count('public')} public, ${count('unknown')} unknown`));
+    } finally {
+      await page.close();
+    }
+  });
+
   test('filters by severity and category hide and show findings', async () => {
     const watched = await open(renderHtml(fixtureResult), 'audit-report-filters.html');
     const { page } = watched;
@@ -207,6 +225,7 @@ describe('HTML report: findings crafted with payloads in every target-derived fi
       checks: { ran: ['headers'], skipped: [{ id: 'bola', reason: PAYLOADS[2]! }] },
       findings,
       notes: PAYLOADS,
+      protection: PAYLOADS.map((payload, i) => ({ method: 'GET', route: `/p/${i}/${payload}`, verdict: 'unknown' as const, why: `Why ${payload}`, anonymous: 400, identities: { [`who ${payload}`]: 200 } })),
     };
     const html = renderHtml(result);
     assert.match(html, new RegExp(`<meta http-equiv="Content-Security-Policy" content="${HTML_CSP.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}">`));
@@ -219,6 +238,10 @@ describe('HTML report: findings crafted with payloads in every target-derived fi
       await assertInert(watched);
       const text = await page.locator('body').innerText();
       for (const payload of PAYLOADS.slice(0, -1)) assert.ok(text.includes(`Title ${payload}`), payload);
+      // The protection table too: every route, reason and identity name shown as text, one row each.
+      assert.equal(await page.locator('#protection tbody tr').count(), PAYLOADS.length);
+      const table = await page.locator('#protection').innerText();
+      for (const payload of PAYLOADS.slice(0, -1)) assert.ok(table.includes(`Why ${payload}`) && table.includes(`who ${payload} 200`), payload);
       assert.equal(await page.title(), `Rampart audit of ${result.target}`);
     } finally {
       await page.close();
