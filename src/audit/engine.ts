@@ -188,6 +188,8 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const found = identitiesFromHar(har.observed, base.origin, new Set(identitySpecs.map((identity) => identity.name)));
     identitySpecs = [...identitySpecs, ...found.identities];
     notes.push(...found.notes);
+    // From here on they are identities like the given ones (logins, own accounts' template).
+    options = { ...options, identities: identitySpecs };
   }
 
   // Credentials known so far (the identities', once built): masked in the log and in every note.
@@ -296,7 +298,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       }
       return result;
     };
-    const identities = await prepareIdentities({ ...options, identities: identitySpecs }, target, spec, loginSend);
+    const identities = await prepareIdentities(options, target, spec, loginSend);
     /** What each write's answer was recorded as, so the accounts the audit registers can settle their lines. */
     const recordOf = new WeakMap<HttpResult, WriteRecord>();
     /** Every request after the reach goes through here: judged by the safety policy, writes recorded in the ledger. */
