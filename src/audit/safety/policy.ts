@@ -163,6 +163,8 @@ export interface Judged {
   unacceptableBody?: boolean;
   /** Clean-up or a restore of what the audit changed: never refused for the 5xx stop. */
   restore?: boolean;
+  /** It carries a session the run opened for itself (engine's openSession): its logout harms no one. */
+  ownSession?: boolean;
 }
 
 export const WRITE_5XX_STOP = 3;
@@ -245,6 +247,7 @@ export class SafetyPolicy {
     const own = this.#own(request.url);
     let verdict: Verdict;
     if (own && !request.burst) verdict = { send: true, write: !isRead(op) };
+    else if (request.ownSession === true && !request.burst && destructiveWord(op)?.word === 'log out') verdict = { send: true, write: true };
     else verdict = this.callable(op, { identity: request.identity !== undefined, burst: request.burst === true, unacceptableBody });
     if (verdict.send && verdict.write && !request.restore && this.#write5xx >= WRITE_5XX_STOP && !isLogin(op)) {
       verdict = { send: false, reason: `the target answered ${this.#write5xx} writes with 5xx: the audit stopped writing to it` };
