@@ -31,7 +31,7 @@ const TIMING_MIN_GAP_MS = 5;
 const LIMIT_TEXT = /too many|rate.?limit|locked|lockout|try again later|slow down|throttl/i;
 const USERNAME_FIELD = /^(?:user(?:_?name)?|login|email|e-mail|account|identifier|handle)$/i;
 
-interface LoginEndpoint {
+export interface LoginEndpoint {
   location: Location;
   url: URL;
   contentType: 'form' | 'json';
@@ -118,7 +118,7 @@ export const authenticationCheck: Check = {
   },
 };
 
-function loginEndpoints(ctx: CheckContext): LoginEndpoint[] {
+export function loginEndpoints(ctx: CheckContext): LoginEndpoint[] {
   const out = new Map<string, LoginEndpoint>();
   const spec = ctx.spec!;
   const operationAt = (url: URL): Operation | undefined => spec.operations.find((o) => o.method === 'POST' && ctx.target.url(o.path).pathname === url.pathname);

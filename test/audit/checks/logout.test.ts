@@ -14,6 +14,7 @@ import { startFlask } from '../../fixtures/vulnerable-flask/start.ts';
 import type { RunningFlask } from '../../fixtures/vulnerable-flask/start.ts';
 import { call } from '../../fixtures-check/http.ts';
 import { closeAll } from '../../helpers/close-all.ts';
+import { docsPage } from '../../helpers/readme.ts';
 import { describe as list, findingAt } from '../helpers.ts';
 import { flaskIdentities } from './fixture-identities.ts';
 
@@ -84,5 +85,9 @@ describe('logout that does not revoke', { timeout: 120_000 }, () => {
     // Not a way around the policy for anything else, nor in a burst.
     assert.equal(policy.judge({ method: 'POST', url: target.url('/api/admin/reset-demo'), identity: 'alice', ownSession: true }).send, false);
     assert.equal(policy.judge({ method: 'POST', url, ownSession: true, burst: true }).send, false);
+  });
+
+  test('docs/auditor.md says so', () => {
+    assert.ok(docsPage('auditor.md').replace(/\s+/g, ' ').includes('`authentication` logs out only a session it opened itself'));
   });
 });
