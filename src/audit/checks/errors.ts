@@ -111,7 +111,7 @@ export const errorsCheck: Check = {
   title: 'Error handling',
   owasp: 'API8:2023',
   cwe: 209,
-  summary: 'Stack traces, SQL text, file paths, debug pages or token-library messages in answers to malformed input and in every other answer the audit got; numbers like Infinity or 2^63 that crash a route; TRACE enabled.',
+  summary: 'Stack traces, SQL text, file paths, debug pages, token-library messages or secrets in answers to malformed input and in every other answer the audit got; numbers like Infinity or 2^63 that crash a route; TRACE enabled.',
   needs: [],
   rules: [
     {
@@ -153,6 +153,14 @@ export const errorsCheck: Check = {
       owasp: 'API8:2023',
       cwe: 489,
       fix: 'Turn the framework\'s debug mode off in every deployed environment (Flask/Werkzeug `debug=False`, Django `DEBUG = False`, `NODE_ENV=production` for Express, `APP_DEBUG=false` for Laravel, Rails production mode) and answer errors with a generic problem+json; debug pages show code, settings and sometimes a console.',
+    },
+    {
+      id: 'errors.secret',
+      title: 'A private key or provider credential in an error answer',
+      severity: 'high',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Never serialise configuration or client objects into error answers; log an error id server-side and answer a generic problem+json. Rotate the credential that was served.',
     },
     {
       id: 'errors.verbose-auth',
