@@ -379,7 +379,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
         openSession: async (identity: AuditIdentity) => {
           if (!(identity instanceof ConfiguredIdentity) || identity.kind !== 'login') return `${identity.name} was given a ${identity.kind} credential: the audit opens sessions only by logging in, and never ends one it was given`;
           const headers = await identity.openSession();
-          if (headers === undefined) return `${identity.name} could not log in once more`;
+          if (headers === undefined) return options.dryRun === true ? 'dry run: no login is sent' : `${identity.name} could not log in once more`;
           for (const value of Object.values(headers)) ownSessions.add(value);
           return sessionOf(identity, headers);
         },

@@ -11,6 +11,7 @@ import { exchange } from '../lib/evidence.ts';
 import { b64url } from '../jwt/token.ts';
 import { findLeaks } from '../lib/signatures.ts';
 import type { Operation } from '../spec/load.ts';
+import { schemaType } from '../spec/synth.ts';
 import { edgeValues } from './edge-values.ts';
 import { LEAK_RULES, reportable, reviewAnswers } from './errors-review.ts';
 import { decodeURIComponentSafe } from '../lib/decode.ts';
@@ -20,6 +21,8 @@ const MAX_PARAMS = 3;
 const MALFORMED_JSON = '{"rampart": [1, 2';
 const QUOTE_PROBE = `rampart'"`;
 const BAD_ENCODING = '%E0%A4%A';
+/** An unclosed template tag: where a value becomes template source, the engine's parser fails (a debug page shows it). */
+const TEMPLATE_PROBE = 'rampart{{';
 
 /** Routes refused without credentials that get malformed tokens (what a library says about them). */
 const MAX_TOKEN_ROUTES = 3;
@@ -73,6 +76,17 @@ function probesFor(ctx: CheckContext, operation: Operation, user: AuditIdentity 
       label: `quotes in ${parameter.in} parameter ${parameter.name}${said}`,
       request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `quotes in ${parameter.name}` },
       echoes: [QUOTE_PROBE],
+      location: { ...location, parameter: parameter.name },
+      baseline,
+      ...as,
+    });
+  }
+  for (const parameter of params.filter((p) => p.in === 'query' && ['string', undefined].includes(schemaType(ctx.spec!.document, p.schema)))) {
+    const planned = planner.plan(operation, { values: { [parameter.name]: TEMPLATE_PROBE } });
+    probes.push({
+      label: `an unclosed template tag in query parameter ${parameter.name}${said}`,
+      request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `unclosed template tag in ${parameter.name}` },
+      echoes: [TEMPLATE_PROBE],
       location: { ...location, parameter: parameter.name },
       baseline,
       ...as,
