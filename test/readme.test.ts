@@ -109,6 +109,25 @@ test('the README says what --har and --postman import', () => {
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });
 
+// Proved in test/audit/discovery/merge.test.ts (the partner spec given, --spec-only, the file).
+test('the docs say discovery runs beside a spec, and what --save-discovered writes', () => {
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'beside any spec, discovery reads the target for the routes it does not list (at most 250 requests, and a tenth of the budget), and audits them with it; `--spec-only` turns that off.',
+    '`--save-discovered spec.json` writes the one operation list the audit used — published, discovered and imported — as an OpenAPI document (mode 0600)',
+  ]) assert.ok(flat.includes(phrase), `docs: ${phrase}`);
+});
+
+// Proved in test/audit/record.test.ts (the spawned command, SIGINT, mode, no credentials, loopback).
+test('the docs say what `rampart audit record` does', () => {
+  const flat = DOCUMENTATION.replace(/\s+/g, ' ');
+  for (const phrase of [
+    'is a proxy on loopback only (it refuses any other address, since whatever reaches it is sent on with the caller\'s credentials)',
+    'rewrites the OpenAPI 3.1 document after each one (mode 0600)',
+    'it names the header or cookie a credential travelled in, never its value',
+  ]) assert.ok(flat.includes(phrase), `docs: ${phrase}`);
+});
+
 // A newcomer reads the README in one sitting; the reference lives in docs/, every page linked.
 test('the README is short, links every docs/ page, and every relative link resolves', () => {
   const lines = readme.split('\n').length;

@@ -15,6 +15,7 @@ import { Progress } from './progress.ts';
 import type { Writer } from './progress.ts';
 import { applyBaseline, baselineOf, readBaseline, writeBaseline } from './report/baseline.ts';
 import type { Baseline, Reported } from './report/baseline.ts';
+import { recordCommand } from './record/command.ts';
 import { renderReport } from './report/index.ts';
 import { describeCounts, timingLine } from './report/summary.ts';
 
@@ -53,6 +54,8 @@ interface CliOptions {
   writeBaseline?: string;
   har?: string;
   postman?: string;
+  specOnly?: boolean;
+  saveDiscovered?: string;
 }
 
 export function failing(result: AuditResult, failOn: FailOn): boolean {
@@ -101,6 +104,8 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
     writeBaseline: options.writeBaseline,
     har: options.har,
     postman: options.postman,
+    saveDiscovered: options.saveDiscovered,
+    ...(options.specOnly === true ? { specOnly: true } : {}),
     ...(options.intensive === true ? { intensive: true } : {}),
   };
   const settings = resolveSettings(cli, config, options.config);
@@ -139,6 +144,8 @@ async function execute(baseUrl: string | undefined, options: CliOptions, stdout:
         ...(settings.logRequests === undefined ? {} : { logRequests: settings.logRequests }),
         ...(settings.har === undefined ? {} : { har: settings.har }),
         ...(settings.postman === undefined ? {} : { postman: settings.postman }),
+        specOnly: settings.specOnly,
+        ...(settings.saveDiscovered === undefined ? {} : { saveDiscovered: settings.saveDiscovered }),
       },
       {
         info: (message) => {
@@ -245,6 +252,8 @@ export function createAuditCommand(io: AuditIo = {}): Command {
     .option('--openapi <file|url>', 'OpenAPI 3.0/3.1 spec (JSON or YAML); without it the usual spec paths are tried')
     .option('--har <file>', 'HAR 1.2 file (browser developer tools): its requests to the target become operations; credentials in it are never used or written')
     .option('--postman <file>', 'Postman collection v2.1: its requests to the target become operations (collection variables resolved)')
+    .option('--spec-only', 'audit only what the spec lists (by default discovery also reads the target for routes the spec does not list)')
+    .option('--save-discovered <file>', 'write the operations the audit used (published, discovered, imported) as an OpenAPI document, to review and reuse with --openapi')
     .option('--format <format>', 'report format: text, json, sarif, html or junit (default: text); repeat it, each with its --output, for several reports', repeatable)
     .option('-o, --output <file>', 'write the report to a file instead of stdout (the i-th --output takes the i-th --format)', repeatable)
     .option('--log-requests <file.jsonl>', 'record every exchange, one JSON object a line, in a file only you may read (mode 0600); passwords, Authorization and cookies redacted')
@@ -295,5 +304,7 @@ export function createAuditCommand(io: AuditIo = {}): Command {
       }
       exit(code);
     });
+  // `rampart audit record …`: a spec from traffic, for APIs that publish none.
+  command.addCommand(recordCommand({ stdout, stderr, exit }));
   return command;
 }

@@ -49,6 +49,10 @@ export interface Settings {
   /** A HAR file and a Postman collection whose requests become operations. */
   har?: string;
   postman?: string;
+  /** No discovery beside the spec. */
+  specOnly: boolean;
+  /** Where to write the operation list the audit used, as OpenAPI. */
+  saveDiscovered?: string;
 }
 
 export const DEFAULTS = {
@@ -87,10 +91,12 @@ export interface RawSettings {
   unsafe?: unknown;
   har?: unknown;
   postman?: unknown;
+  specOnly?: unknown;
+  saveDiscovered?: unknown;
 }
 
-const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline', 'har', 'postman'] as const;
-const PATH_KEYS = new Set(['openapi', 'output', 'logRequests', 'ca', 'baseline', 'writeBaseline', 'har', 'postman']);
+const KEYS = ['target', 'openapi', 'format', 'output', 'logRequests', 'failOn', 'rate', 'maxRequests', 'only', 'skip', 'dryRun', 'timeout', 'maxRetryWait', 'insecure', 'ca', 'identities', 'tokenUrl', 'intensive', 'callbackUrl', 'unsafe', 'baseline', 'writeBaseline', 'har', 'postman', 'specOnly', 'saveDiscovered'] as const;
+const PATH_KEYS = new Set(['openapi', 'output', 'logRequests', 'ca', 'baseline', 'writeBaseline', 'har', 'postman', 'saveDiscovered']);
 
 function invalid(source: string, message: string): never {
   throw new AuditError(source === 'command line' ? 'USAGE' : 'CONFIG_INVALID', `${source}: ${message}`);
@@ -220,6 +226,10 @@ export function validate(raw: RawSettings, source: string): Partial<Settings> {
   if (har !== undefined) out.har = har;
   const postman = text(source, 'postman', raw.postman);
   if (postman !== undefined) out.postman = postman;
+  const specOnly = flag(source, 'specOnly', raw.specOnly);
+  if (specOnly !== undefined) out.specOnly = specOnly;
+  const saveDiscovered = text(source, 'saveDiscovered', raw.saveDiscovered);
+  if (saveDiscovered !== undefined) out.saveDiscovered = saveDiscovered;
   const tokenUrl = text(source, 'tokenUrl', raw.tokenUrl);
   if (tokenUrl !== undefined) out.tokenUrl = tokenUrl;
   const intensive = flag(source, 'intensive', raw.intensive);
@@ -258,6 +268,7 @@ export function resolveSettings(cli: RawSettings, config: RawSettings | undefine
     identities: [],
     intensive: false,
     unsafe: [],
+    specOnly: false,
     ...rest,
     reports,
     format: reports[0]!.format,

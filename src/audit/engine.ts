@@ -23,6 +23,7 @@ import { carrierFor, loginPlans } from './identities/login.ts';
 import type { LoginPlan } from './identities/login.ts';
 import { resolveTokenUrl, specTokenUrl } from './identities/token-url.ts';
 import { crawl, DEFAULT_CRAWL_BUDGET } from './discovery/crawl.ts';
+import { mergeCrawled, saveDocument } from './discovery/merge.ts';
 import { discoverSpec, SPEC_BODY_CAP } from './spec/discover.ts';
 import { importedSpec, readImport } from './imports/index.ts';
 import type { LoadedImport } from './imports/index.ts';
@@ -70,6 +71,10 @@ export interface AuditOptions {
   har?: string;
   /** A Postman collection (v2.1) whose requests to the target become operations. */
   postman?: string;
+  /** Audit only what the spec lists: no discovery beside it. */
+  specOnly?: boolean;
+  /** Write the operation list the audit used (published, discovered and imported) here as OpenAPI 3.1. */
+  saveDiscovered?: string;
 }
 
 export interface AuditHooks {
@@ -221,6 +226,16 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       info(`Spec: ${spec.source} (OpenAPI ${spec.openapi}, ${spec.operations.length} operations).`);
     }
     for (const warning of spec?.warnings ?? []) notes.push(`spec: ${warning}`);
+    if (spec !== undefined && !guessed && options.specOnly !== true && options.dryRun !== true) {
+      // A spec may document only part of the API (a partner sub-API): discovery runs for the rest.
+      const crawled = await crawl(new Target(base), client, Math.min(DEFAULT_CRAWL_BUDGET, Math.floor(client.remaining * 0.1)));
+      if (crawled.spec !== undefined) {
+        const merged = mergeCrawled(spec, crawled.spec, new Target(base).prefix, new Target(base, spec).prefix);
+        notes.push(`discovery: ${crawled.requests} request(s) beside the spec found ${merged.added} operation(s) it does not list${merged.added > 0 ? ', audited with it' : ''}${merged.outside.length > 0 ? `; the spec's paths are written out in full, as ${merged.outside.length} found path(s) lie outside its server path (${merged.outside.slice(0, 3).join(', ')})` : ''} (--spec-only turns this off)`);
+        if (merged.added > 0) info(`Spec: discovery added ${merged.added} operation(s) the spec does not list; ${merged.spec.operations.length} in all.`);
+        spec = merged.spec;
+      }
+    }
     if (imports.length > 0) {
       // Imported operations join the published ones (paths relative to the same prefix).
       const imported = importedSpec(imports, base.origin, new Target(base, spec).prefix, spec, guessed);
@@ -229,6 +244,10 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       spec = imported.spec;
     }
 
+    if (options.saveDiscovered !== undefined) {
+      if (spec === undefined) notes.push(`--save-discovered: nothing to write to ${options.saveDiscovered}: no spec was given, found, imported or discovered`);
+      else await saveDocument(options.saveDiscovered, spec);
+    }
     const target = new Target(base, spec);
     const writes = new WriteLedger();
     const ledger = new SafetyLedger();
