@@ -14,7 +14,7 @@ import type { ParameterTarget } from './edge-values.ts';
 
 /** Four-digit primes: their products (eight digits) are unlikely in any answer by chance. */
 const PRIMES = [7919, 7927, 7933, 7937, 7949, 7951, 7963, 7993, 8009, 8011, 8017, 8039, 8053, 8059, 8069, 8081];
-/** String parameters probed at most (each costs up to 2 + 9 requests, and 2 more per hit). */
+/** String parameters probed at most (each costs a baseline and three requests, and one more per hit). */
 const MAX_PARAMETERS = 25;
 
 export interface Syntax {
@@ -24,16 +24,14 @@ export interface Syntax {
   payload(value: string, a: number, b: number): string;
 }
 
+/**
+ * Each payload is a polyglot of its family, so that a parameter costs a baseline and three
+ * requests, not one per syntax (targets that throttle would otherwise slow the audit down).
+ */
 export const SYNTAXES: readonly Syntax[] = [
-  { rule: 'injection.os-command', name: 'a command after `;`', payload: (v, a, b) => `${v};echo $((${a}*${b}))` },
-  { rule: 'injection.os-command', name: 'a command after `|`', payload: (v, a, b) => `${v}|echo $((${a}*${b}))` },
-  { rule: 'injection.os-command', name: 'a command after `&&`', payload: (v, a, b) => `${v}&&echo $((${a}*${b}))` },
-  { rule: 'injection.os-command', name: 'command substitution `$( )`', payload: (v, a, b) => `${v}$(echo $((${a}*${b})))` },
-  { rule: 'injection.os-command', name: 'command substitution in backticks', payload: (v, a, b) => `${v}\`echo $((${a}*${b}))\`` },
-  { rule: 'injection.template', name: 'a `{{ }}` expression (Jinja, Twig, Handlebars-like)', payload: (v, a, b) => `${v}{{${a}*${b}}}` },
-  { rule: 'injection.template', name: 'a `${ }` expression (FreeMarker, Thymeleaf, EL)', payload: (v, a, b) => `${v}\${${a}*${b}}` },
-  { rule: 'injection.template', name: 'a `<%= %>` expression (ERB, EJS)', payload: (v, a, b) => `${v}<%= ${a}*${b} %>` },
-  { rule: 'injection.template', name: 'a `#{ }` expression (Ruby, Pug)', payload: (v, a, b) => `${v}#{${a}*${b}}` },
+  { rule: 'injection.os-command', name: 'commands after `;`, `|` and `&&`', payload: (v, a, b) => `${v};echo $((${a}*${b}))|echo $((${a}*${b}))&&echo $((${a}*${b}))` },
+  { rule: 'injection.os-command', name: 'command substitution (`$( )` and backticks)', payload: (v, a, b) => `${v}$(echo $((${a}*${b})))\`echo $((${a}*${b}))\`` },
+  { rule: 'injection.template', name: 'template expressions (`{{ }}`, `${ }`, `<%= %>`, `#{ }`)', payload: (v, a, b) => `${v}{{${a}*${b}}}\${${a}*${b}}<%= ${a}*${b} %>#{${a}*${b}}` },
 ];
 
 /** Two distinct primes for one try. */

@@ -41,7 +41,7 @@ describe('injection proven by an effect', { timeout: 120_000 }, () => {
     const template = findingAt(result, 'injection.template', 'GET', '/api/preview/welcome-email');
     assert.ok(template, list(result));
     assert.equal(template.affected[0]?.parameter, 'name');
-    assert.match(template.evidence.summary, /\{\{ \}\}/);
+    assert.match(template.evidence.summary, /template expressions/);
     const sql = findingAt(result, 'injection.sql-login-bypass', 'POST', '/api/auth/login');
     assert.ok(sql, list(result));
     assert.equal(sql.evidence.exchanges[0]?.response?.status, 401);
@@ -63,7 +63,7 @@ describe('injection proven by an effect', { timeout: 120_000 }, () => {
   test('the payloads ask for a product they do not contain, and never name a file or a program but echo', () => {
     for (const syntax of SYNTAXES) {
       const payload = syntax.payload('x', 7919, 7927);
-      assert.ok(payload.includes('7919*7927') || payload.includes('7919 * 7927') || payload.includes('(7919*7927)'), payload);
+      assert.ok(payload.includes('7919*7927') || payload.includes('7919 * 7927'), payload);
       assert.ok(!payload.includes(String(7919 * 7927)), payload);
       assert.doesNotMatch(payload, /\/|\b(?:cat|ls|rm|curl|wget|sleep|ping)\b/);
     }
