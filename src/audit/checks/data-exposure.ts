@@ -139,7 +139,13 @@ export const dataExposureCheck: Check = {
     const open = gets.filter((o) => !ctx.protection.isProtected(o));
     const room = Math.max(0, MAX_OPERATIONS - refused.length);
     if (open.length > room) ctx.note(`${open.length - room} public GET route(s) were not read for exposed data (at most ${MAX_OPERATIONS} routes in all)`);
-    for (const operation of open.slice(0, room)) await probe(ctx, grouped, undefined, operation);
+    for (const [index, operation] of open.slice(0, room).entries()) {
+      if (ctx.http.stats.throttled > 0) {
+        ctx.note(`${Math.min(open.length, room) - index} public GET route(s) not read for exposed data: the target throttles this client (429/503)`);
+        break;
+      }
+      await probe(ctx, grouped, undefined, operation);
+    }
     grouped.flush();
   },
 };

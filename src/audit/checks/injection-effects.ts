@@ -51,7 +51,15 @@ export async function injectionByEffect(ctx: CheckContext, report: EffectReport)
   // Strings and untyped values: a number or a boolean is refused before it reaches a shell.
   const found = getParameters(ctx, (type) => type === undefined || type === 'string');
   if (found.length > MAX_PARAMETERS) ctx.note(`command and template injection: ${found.length - MAX_PARAMETERS} string parameter(s) after the first ${MAX_PARAMETERS} were not probed`);
-  for (const target of found.slice(0, MAX_PARAMETERS)) await probe(ctx, target, report);
+  const chosen = found.slice(0, MAX_PARAMETERS);
+  for (const [index, target] of chosen.entries()) {
+    // Extra probes on a target that already throttles only make every later check wait.
+    if (ctx.http.stats.throttled > 0) {
+      ctx.note(`command and template injection: ${chosen.length - index} string parameter(s) not probed: the target throttles this client (429/503)`);
+      return;
+    }
+    await probe(ctx, target, report);
+  }
 }
 
 async function probe(ctx: CheckContext, target: ParameterTarget, report: EffectReport): Promise<void> {

@@ -40,7 +40,13 @@ function routes(ctx: CheckContext, admin: (operation: Operation) => boolean): Op
 /** `admin`: does the spec mark the operation admin-only (function-level.ts)? Those routes go first. */
 export async function privilegeHeaders(ctx: CheckContext, admin: (operation: Operation) => boolean, report: HeaderReport): Promise<void> {
   const [user] = users(ctx);
-  for (const operation of routes(ctx, admin)) {
+  const chosen = routes(ctx, admin);
+  for (const [index, operation] of chosen.entries()) {
+    // Extra probes on a target that already throttles only make every later check wait.
+    if (ctx.http.stats.throttled > 0) {
+      ctx.note(`privilege headers: ${chosen.length - index} protected route(s) not probed: the target throttles this client (429/503)`);
+      return;
+    }
     const planned = ctx.planner!.plan(operation);
     const plain: HttpRequestSpec = { method: 'GET', url: planned.url, headers: planned.headers };
     // As the ordinary user where the route refuses it (an admin route), else anonymously.
