@@ -109,6 +109,12 @@ export interface CheckContext {
     /** An ordinary account a check registered becomes the shared throwaway (if there is none yet). */
     adopt(account: Account): void;
   };
+  /**
+   * A session of its own: logs the identity in once more and returns an identity that carries only
+   * that new session (never re-logging in), whose logout the safety policy allows. A string says
+   * why none could be opened (a static credential, a failed login).
+   */
+  openSession(identity: AuditIdentity): Promise<AuditIdentity | string>;
   /** Registers an object the audit created; at the end of the run its creator deletes it and the deletion is verified. */
   created(resourceUrl: URL | string, by: AuditIdentity): void;
   /** The check itself deleted an object it registered, and verified it gone. */

@@ -301,10 +301,13 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
     const identities = await prepareIdentities(options, target, spec, loginSend);
     /** What each write's answer was recorded as, so the accounts the audit registers can settle their lines. */
     const recordOf = new WeakMap<HttpResult, WriteRecord>();
+    /** Credential header values of sessions the run opened for itself (openSession): only these may be logged out. */
+    const ownSessions = new Set<string>();
     /** Every request after the reach goes through here: judged by the safety policy, writes recorded in the ledger. */
     const gated = async (request: HttpRequestSpec, identity: AuditIdentity | undefined): Promise<HttpResult> => {
       const url = new URL(request.url);
-      const verdict = policy.judge({ ...request, url, ...(identity === undefined ? {} : { identity: identity.name }), register: request.register === true });
+      const ownSession = Object.values(request.headers ?? {}).some((value) => ownSessions.has(value));
+      const verdict = policy.judge({ ...request, url, ownSession, ...(identity === undefined ? {} : { identity: identity.name }), register: request.register === true });
       if (!verdict.send) {
         return { outcome: 'skipped', request: { method: request.method, url: url.href, headers: {} }, error: `not sent: ${verdict.reason}`, reason: 'unsafe' };
       }
@@ -341,6 +344,7 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
           notes.push(`safety: ${request.method} ${op.path} without credentials, with a body that should not be accepted (${request.purpose ?? 'probe'}), answered ${status}: ${record.url === undefined ? 'the audit could not tell what it made (the before/after comparison shows any change)' : `it made ${record.url}, deleted at the end`}; no further anonymous write is sent to it`);
         }
         if (policy.isLoginRequest(request.method, url)) record.restored = 'nothing to restore: a login';
+        else if (ownSession) record.restored = 'nothing to restore: it ended a session the audit opened for itself';
       }
       writes.add(record);
       recordOf.set(result, record);
@@ -458,6 +462,13 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
             throwaway: () => accounts.throwaway(sendFor(undefined)),
             adopt: (account) => accounts.adopt(account),
           },
+        openSession: async (identity: AuditIdentity) => {
+          if (!(identity instanceof ConfiguredIdentity) || identity.kind !== 'login') return `${identity.name} was given a ${identity.kind} credential: the audit opens sessions only by logging in, and never ends one it was given`;
+          const headers = await identity.openSession();
+          if (headers === undefined) return options.dryRun === true ? 'dry run: no login is sent' : `${identity.name} could not log in once more`;
+          for (const value of Object.values(headers)) ownSessions.add(value);
+          return sessionOf(identity, headers);
+        },
         created: (url: URL | string, by: AuditIdentity) => {
           ledger.created(url, by);
         },
@@ -608,6 +619,19 @@ function ownAccount(account: Account, objects: readonly { url: string; removed: 
     why: account.why,
     extra: account.extra,
     fate: !account.deletable ? 'left behind' : account.removed ? 'deleted' : 'not deleted',
+  };
+}
+
+/** An identity that carries one session the run opened (never logging in again: a 401 is the answer to judge). */
+function sessionOf(identity: AuditIdentity, headers: Record<string, string>): AuditIdentity {
+  const token = Object.values(headers)[0];
+  return {
+    name: `${identity.name} (a session of its own)`,
+    role: identity.role,
+    kind: 'login',
+    inCookie: 'cookie' in headers,
+    headers: () => Promise.resolve({ ...headers }),
+    token: () => token,
   };
 }
 

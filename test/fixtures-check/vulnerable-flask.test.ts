@@ -260,6 +260,16 @@ describe('planted flaws of the Flask fixture, vulnerable vs fixed', () => {
       assert.equal((await call(base('fixed'), 'GET', '/api/me', { token })).json.error, 'unauthorized');
     }
   });
+  test('errors.secret: an unknown bucket answers 500 with the storage keys; the fixed twin 404', async () => {
+    const vuln = await call(base('vuln'), 'GET', '/api/diagnostics/storage?bucket=nope');
+    assert.equal(vuln.status, 500);
+    assert.match(vuln.json.client_config.access_key_id, /^AKIA[0-9A-Z]{16}$/);
+    assert.match(vuln.json.client_config.signing_key, /^-----BEGIN PRIVATE KEY-----\n/);
+    const fixed = await call(base('fixed'), 'GET', '/api/diagnostics/storage?bucket=nope');
+    assert.equal(fixed.status, 404);
+    assert.doesNotMatch(fixed.text, /PRIVATE KEY|AKIA/);
+    for (const twin of twins) assert.deepEqual((await call(base(twin), 'GET', '/api/diagnostics/storage?bucket=pantry-uploads')).json, { bucket: 'pantry-uploads', ok: true });
+  });
   test('the reset trap: GET /api/admin/reset-demo (admins) puts the seed back, visibly in state()', async () => {
     for (const twin of twins) {
       const before = (await state())[twin];

@@ -19,6 +19,7 @@ import { compareTimings, median } from '../lib/stats.ts';
 import type { Operation } from '../spec/load.ts';
 import { isObject } from '../spec/refs.ts';
 import { passwordFields } from '../spec/synth.ts';
+import { logoutRevokes } from './logout.ts';
 
 /** Failed logins sent for one unknown name before concluding there is no limit. */
 export const FAILED_LOGINS = 20;
@@ -30,7 +31,7 @@ const TIMING_MIN_GAP_MS = 5;
 const LIMIT_TEXT = /too many|rate.?limit|locked|lockout|try again later|slow down|throttl/i;
 const USERNAME_FIELD = /^(?:user(?:_?name)?|login|email|e-mail|account|identifier|handle)$/i;
 
-interface LoginEndpoint {
+export interface LoginEndpoint {
   location: Location;
   url: URL;
   contentType: 'form' | 'json';
@@ -47,7 +48,7 @@ export const authenticationCheck: Check = {
   title: 'Authentication',
   owasp: 'API2:2023',
   cwe: 307,
-  summary: 'No limit on failed logins, a limit bypassed by rotating X-Forwarded-For, user enumeration by answer or (--intensive) timing.',
+  summary: 'No limit on failed logins, a limit bypassed by rotating X-Forwarded-For, user enumeration by answer or (--intensive) timing, a logout that leaves its token working.',
   needs: ['spec', 'identities'],
   exclusive: true,
   rules: [
@@ -83,8 +84,20 @@ export const authenticationCheck: Check = {
       cwe: 203,
       fix: 'Do the same work for an unknown user as for a wrong password: verify the password against a fixed dummy hash of the same cost before answering.',
     },
+    {
+      id: 'authentication.logout-not-revoking',
+      title: 'Logout does not end the session',
+      severity: 'medium',
+      owasp: 'API2:2023',
+      cwe: 613,
+      fix: 'Make logout revoke the token it was called with on the server (a deny-list of its `jti` until `exp`, or a session row deleted), not only clear the cookie; keep access tokens short-lived.',
+    },
   ],
   async run(ctx: CheckContext): Promise<void> {
+    // First, before the brute-force series can trip a limiter that would refuse the fresh login.
+    await logoutRevokes(ctx, (logout, exchanges, summary) => {
+      ctx.report({ rule: 'authentication.logout-not-revoking', confidence: 'confirmed', location: { method: logout.method, route: logout.path }, evidence: { summary, exchanges } });
+    });
     const endpoints = loginEndpoints(ctx).slice(0, MAX_ENDPOINTS);
     if (endpoints.length === 0) {
       ctx.note('no login found: no identity logs in and no spec operation takes a password');
@@ -105,7 +118,7 @@ export const authenticationCheck: Check = {
   },
 };
 
-function loginEndpoints(ctx: CheckContext): LoginEndpoint[] {
+export function loginEndpoints(ctx: CheckContext): LoginEndpoint[] {
   const out = new Map<string, LoginEndpoint>();
   const spec = ctx.spec!;
   const operationAt = (url: URL): Operation | undefined => spec.operations.find((o) => o.method === 'POST' && ctx.target.url(o.path).pathname === url.pathname);

@@ -29,20 +29,27 @@ function crashed(result: HttpResult): result is UsableResult {
   return usable(result) && result.response.status >= 500;
 }
 
-/** Numeric parameters of GET routes, with the caller each route needs. */
-function targets(ctx: CheckContext): { operation: Operation; parameter: Parameter; send: Send; as?: string }[] {
+export interface ParameterTarget {
+  operation: Operation;
+  parameter: Parameter;
+  send: Send;
+  /** The identity it is sent as, when the route refuses anonymous callers. */
+  as?: string;
+}
+
+/** Query and path parameters of GET routes whose type `accept`s, with the caller each route needs (GET only: a probe never writes). */
+export function getParameters(ctx: CheckContext, accept: (type: string | undefined) => boolean): ParameterTarget[] {
   const spec = ctx.spec;
   if (spec === undefined) return [];
   const user = ctx.identities.find((i) => i.role === 'user');
-  const out: { operation: Operation; parameter: Parameter; send: Send; as?: string }[] = [];
+  const out: ParameterTarget[] = [];
   for (const operation of spec.operations) {
     if (operation.method !== 'GET') continue;
     const refused = ctx.protection.isProtected(operation);
     if (refused && user === undefined) continue;
     for (const parameter of operation.parameters) {
       if (parameter.in !== 'query' && parameter.in !== 'path') continue;
-      const type = schemaType(spec.document, parameter.schema);
-      if (type !== 'integer' && type !== 'number') continue;
+      if (!accept(schemaType(spec.document, parameter.schema))) continue;
       out.push(refused ? { operation, parameter, send: (r) => ctx.sendAs(user!, r), as: user!.name } : { operation, parameter, send: (r) => ctx.send(r) });
     }
   }
@@ -50,7 +57,7 @@ function targets(ctx: CheckContext): { operation: Operation; parameter: Paramete
 }
 
 export async function edgeValues(ctx: CheckContext, grouped: Grouped): Promise<void> {
-  const found = targets(ctx);
+  const found = getParameters(ctx, (type) => type === 'integer' || type === 'number');
   if (found.length > MAX_PARAMETERS) ctx.note(`edge numbers: ${found.length - MAX_PARAMETERS} numeric parameter(s) after the first ${MAX_PARAMETERS} were not probed`);
   for (const { operation, parameter, send, as } of found.slice(0, MAX_PARAMETERS)) {
     const request = (value: string, purpose: string): HttpRequestSpec => {

@@ -1,13 +1,14 @@
 // The passive half of the errors check: every answer the audit received, whichever check sent
-// the request, is read for framework debug pages, stack traces, SQL text, server paths and
-// authentication-library messages. What the request itself carried is removed first, and a leak
-// that the same route also shows in a successful answer is content, not an error.
+// the request, is read for framework debug pages, stack traces, SQL text, server paths,
+// authentication-library messages and secrets (private keys, provider credentials). What the
+// request itself carried is removed first, and a leak that the same route also shows in a
+// successful answer is content, not an error.
 import type { CheckContext } from '../check.ts';
 import { Grouped } from '../check.ts';
 import type { Answer } from '../http/answers.ts';
-import { exchange } from '../lib/evidence.ts';
+import { exchange, masked } from '../lib/evidence.ts';
 import { answerText, locate } from '../lib/passive.ts';
-import { findAuthLibraryMessage, findLeaks } from '../lib/signatures.ts';
+import { findAuthLibraryMessage, findLeaks, findSecretText, secretValues } from '../lib/signatures.ts';
 import type { Leak, LeakKind } from '../lib/signatures.ts';
 
 export const LEAK_RULES: Record<LeakKind, string> = {
@@ -65,6 +66,13 @@ export function reviewAnswers(ctx: CheckContext): void {
           exchanges: [exchange(`${location.method} ${location.route}: ${answer.purpose ?? 'request'}`, result, leak.sample)],
         }));
       }
+    }
+    for (const secret of findSecretText(text)) {
+      // Only the kind and where it starts: the value itself stays out of the report.
+      grouped.add('errors.secret', location, () => ({
+        summary: `${why(answer)} (${status}) contains a ${secret.name} (\`${secret.sample.slice(0, 12)}…\`): an error path serialises a credential.`,
+        exchanges: [masked(exchange(`${location.method} ${location.route}: ${answer.purpose ?? 'request'}`, result, secret.sample), [secret.sample, ...secretValues(text)])],
+      }));
     }
     const auth = findAuthLibraryMessage(text);
     if (auth !== undefined && status < 500) {

@@ -11,6 +11,7 @@ import { exchange } from '../lib/evidence.ts';
 import { b64url } from '../jwt/token.ts';
 import { findLeaks } from '../lib/signatures.ts';
 import type { Operation } from '../spec/load.ts';
+import { schemaType } from '../spec/synth.ts';
 import { edgeValues } from './edge-values.ts';
 import { LEAK_RULES, reportable, reviewAnswers } from './errors-review.ts';
 import { decodeURIComponentSafe } from '../lib/decode.ts';
@@ -20,6 +21,8 @@ const MAX_PARAMS = 3;
 const MALFORMED_JSON = '{"rampart": [1, 2';
 const QUOTE_PROBE = `rampart'"`;
 const BAD_ENCODING = '%E0%A4%A';
+/** An unclosed template tag: where a value becomes template source, the engine's parser fails (a debug page shows it). */
+const TEMPLATE_PROBE = 'rampart{{';
 
 /** Routes refused without credentials that get malformed tokens (what a library says about them). */
 const MAX_TOKEN_ROUTES = 3;
@@ -78,6 +81,17 @@ function probesFor(ctx: CheckContext, operation: Operation, user: AuditIdentity 
       ...as,
     });
   }
+  for (const parameter of params.filter((p) => p.in === 'query' && ['string', undefined].includes(schemaType(ctx.spec!.document, p.schema)))) {
+    const planned = planner.plan(operation, { values: { [parameter.name]: TEMPLATE_PROBE } });
+    probes.push({
+      label: `an unclosed template tag in query parameter ${parameter.name}${said}`,
+      request: { method: 'GET', url: planned.url, headers: planned.headers, purpose: `unclosed template tag in ${parameter.name}` },
+      echoes: [TEMPLATE_PROBE],
+      location: { ...location, parameter: parameter.name },
+      baseline,
+      ...as,
+    });
+  }
   const pathParam = params.find((p) => p.in === 'path');
   if (pathParam) {
     const planned = planner.plan(operation, { rawPath: { [pathParam.name]: BAD_ENCODING } });
@@ -111,7 +125,7 @@ export const errorsCheck: Check = {
   title: 'Error handling',
   owasp: 'API8:2023',
   cwe: 209,
-  summary: 'Stack traces, SQL text, file paths, debug pages or token-library messages in answers to malformed input and in every other answer the audit got; numbers like Infinity or 2^63 that crash a route; TRACE enabled.',
+  summary: 'Stack traces, SQL text, file paths, debug pages, token-library messages or secrets in answers to malformed input and in every other answer the audit got; numbers like Infinity or 2^63 that crash a route; TRACE enabled.',
   needs: [],
   rules: [
     {
@@ -153,6 +167,14 @@ export const errorsCheck: Check = {
       owasp: 'API8:2023',
       cwe: 489,
       fix: 'Turn the framework\'s debug mode off in every deployed environment (Flask/Werkzeug `debug=False`, Django `DEBUG = False`, `NODE_ENV=production` for Express, `APP_DEBUG=false` for Laravel, Rails production mode) and answer errors with a generic problem+json; debug pages show code, settings and sometimes a console.',
+    },
+    {
+      id: 'errors.secret',
+      title: 'A private key or provider credential in an error answer',
+      severity: 'high',
+      owasp: 'API8:2023',
+      cwe: 209,
+      fix: 'Never serialise configuration or client objects into error answers; log an error id server-side and answer a generic problem+json. Rotate the credential that was served.',
     },
     {
       id: 'errors.verbose-auth',

@@ -14,6 +14,7 @@ import { ok, users } from '../lib/owned.ts';
 import type { ApiSpec, Operation } from '../spec/load.ts';
 import { isObject } from '../spec/refs.ts';
 import type { Json } from '../spec/refs.ts';
+import { privilegeHeaders } from './privilege-headers.ts';
 
 const ADMIN_WORD = /(?:^|[^a-z])(?:admin|administrator|superuser|staff|internal|manage(?:ment)?|backoffice|root)(?:$|[^a-z])/i;
 const MAX_OPERATIONS = 30;
@@ -53,7 +54,7 @@ export const functionLevelCheck: Check = {
   title: 'Function level authorization',
   owasp: 'API5:2023',
   cwe: 285,
-  summary: 'An ordinary identity reaching admin-only routes (from the spec and from what the admin identity reaches); reads only.',
+  summary: 'An ordinary identity reaching admin-only routes (from the spec and from what the admin identity reaches), or any caller let in by a role, admin or user header it sets; reads only.',
   needs: ['spec', 'identities'],
   rules: [
     {
@@ -63,6 +64,14 @@ export const functionLevelCheck: Check = {
       owasp: 'API5:2023',
       cwe: 285,
       fix: 'Deny by default: give every admin route a policy that requires the admin role or scope, enforced before the handler, and test it with a non-admin token.',
+    },
+    {
+      id: 'function-level.header-privilege',
+      title: 'Privilege taken from a request header the client sets',
+      severity: 'critical',
+      owasp: 'API5:2023',
+      cwe: 290,
+      fix: 'Take the caller\'s identity and role only from the verified credential (the token\'s claims or the session), never from request headers; where a proxy authenticates, have it strip these headers from client requests and trust them only from the proxy.',
     },
   ],
   async run(ctx: CheckContext): Promise<void> {
@@ -115,5 +124,8 @@ export const functionLevelCheck: Check = {
       );
     }
     grouped.flush();
+    await privilegeHeaders(ctx, (operation) => adminReason(spec, operation) !== undefined, (operation, summary, exchanges) => {
+      ctx.report({ rule: 'function-level.header-privilege', confidence: 'confirmed', location: { method: 'GET', route: operation.path }, evidence: { summary, exchanges } });
+    });
   },
 };

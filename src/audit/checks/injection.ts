@@ -1,3 +1,5 @@
+// Injection. Beyond SQL (injection-effects.ts, injection-logins.ts): a shell or template engine
+// computing a product, a login handing out a token for a tautology or an operator object.
 // SQL injection, proven by inference: a condition that is always true leaves the answer as it
 // was, one that is always false changes it, a second pair with other literals agrees, and a
 // control (the value with junk appended) shows that the parameter really selects what is
@@ -13,6 +15,8 @@ import { exchange } from '../lib/evidence.ts';
 import { findLeaks } from '../lib/signatures.ts';
 import type { Operation, Parameter } from '../spec/load.ts';
 import { schemaType } from '../spec/synth.ts';
+import { injectionByEffect } from './injection-effects.ts';
+import { loginInjection } from './injection-logins.ts';
 
 const MAX_OPERATIONS = 60;
 const MAX_PARAMS = 5;
@@ -31,10 +35,10 @@ const COMMENTED: Syntax = { name: 'string with comment', true1: "' AND 1=1-- ", 
 
 export const injectionCheck: Check = {
   id: 'injection',
-  title: 'SQL injection',
+  title: 'Injection',
   owasp: 'API8:2023',
   cwe: 89,
-  summary: 'SQL injection in path and query parameters (protected GET routes as a user identity), confirmed by paired boolean requests and a control.',
+  summary: 'SQL injection in path and query parameters (protected GET routes as a user identity), confirmed by paired boolean requests and a control; OS command and template injection proven by a product of primes computed; SQL tautologies and NoSQL operators at logins proven by a token handed out.',
   needs: ['spec'],
   rules: [
     {
@@ -52,6 +56,38 @@ export const injectionCheck: Check = {
       owasp: 'API8:2023',
       cwe: 89,
       fix: 'Bind every value as a query parameter; a quote in input must never reach the SQL parser. Map database errors to a generic answer.',
+    },
+    {
+      id: 'injection.sql-login-bypass',
+      title: 'SQL injection at the login: signed in without a password',
+      severity: 'critical',
+      owasp: 'API2:2023',
+      cwe: 89,
+      fix: 'Look the user up with a bound parameter, then verify the password hash in code (never `WHERE password = ...`); validate the user name\'s format at the edge.',
+    },
+    {
+      id: 'injection.nosql',
+      title: 'NoSQL operator injection',
+      severity: 'critical',
+      owasp: 'API8:2023',
+      cwe: 943,
+      fix: 'Accept only strings (or the declared scalar type) for fields that go into a query, refusing objects such as `{"$ne": ""}` with a 400; verify passwords by hash in code, never in the query.',
+    },
+    {
+      id: 'injection.os-command',
+      title: 'OS command injection',
+      severity: 'critical',
+      owasp: 'API8:2023',
+      cwe: 78,
+      fix: 'Never pass input to a shell: run the program directly with an argument list (execFile, subprocess.run([...]) without shell=True), and allow only the characters the value needs (a host name: letters, digits, dots, hyphens).',
+    },
+    {
+      id: 'injection.template',
+      title: 'Server-side template injection',
+      severity: 'critical',
+      owasp: 'API8:2023',
+      cwe: 1336,
+      fix: 'Never build a template\'s source from input: pass values to a fixed template as variables (render_template_string("Hello {{ name }}", name=name)), which escapes them.',
     },
   ],
   async run(ctx: CheckContext): Promise<void> {
@@ -97,6 +133,12 @@ export const injectionCheck: Check = {
     }
     const note = protectedNote(tested, untested, identity?.name);
     if (note !== undefined) ctx.note(note);
+    await injectionByEffect(ctx, (rule, { operation, parameter }, summary, exchanges) => {
+      ctx.report({ rule, confidence: 'confirmed', location: { method: operation.method, route: operation.path, parameter: parameter.name }, evidence: { summary, exchanges } });
+    });
+    await loginInjection(ctx, (rule, endpoint, summary, exchanges) => {
+      ctx.report({ rule, confidence: 'confirmed', location: endpoint.location, evidence: { summary, exchanges } });
+    });
   },
 };
 

@@ -14,6 +14,7 @@ import type { Operation } from '../spec/load.ts';
 import { deref, isObject } from '../spec/refs.ts';
 import type { Canary, CanaryHit } from '../ssrf/canary.ts';
 import { parseCallbackUrl, startCanary } from '../ssrf/canary.ts';
+import { ownedCandidates, sendOwned } from './ssrf-owned.ts';
 
 const MAX_PROBES = 12;
 const LATE_HIT_WAIT_MS = 2000;
@@ -26,7 +27,7 @@ interface Candidate {
   name: string;
 }
 
-function urlLike(document: unknown, name: string, schema: unknown): boolean {
+export function urlLike(document: unknown, name: string, schema: unknown): boolean {
   const resolved = deref(document as never, schema as never);
   const format = isObject(resolved) && typeof resolved.format === 'string' ? resolved.format : '';
   return ['uri', 'url', 'iri', 'uri-reference'].includes(format) || URL_NAME.test(name);
@@ -35,7 +36,8 @@ function urlLike(document: unknown, name: string, schema: unknown): boolean {
 function candidates(ctx: CheckContext): Candidate[] {
   const spec = ctx.spec!;
   const out: Candidate[] = [];
-  // Only reads and creations: an update would change an existing object's URL with no way back.
+  // Only reads and creations here: an update would change an existing object's URL with no way
+  // back. Update routes are probed on objects the audit creates (ssrf-owned.ts).
   for (const operation of spec.operations.filter((o) => o.method === 'GET' || o.method === 'POST')) {
     for (const parameter of operation.parameters) {
       if (parameter.in === 'query' && urlLike(spec.document, parameter.name, parameter.schema)) out.push({ operation, where: 'query', name: parameter.name });
@@ -83,7 +85,7 @@ export const ssrfCheck: Check = {
   title: 'Server-side request forgery',
   owasp: 'API7:2023',
   cwe: 918,
-  summary: 'URL parameters fetched by the server, proven by a hit on a canary listener (loopback targets, or --callback-url).',
+  summary: 'URL parameters and fields fetched by the server (reads, creations, and updates of objects the audit created), proven by a hit on a canary listener (loopback targets, or --callback-url).',
   needs: ['spec', 'identities'],
   rules: [
     {
@@ -97,7 +99,9 @@ export const ssrfCheck: Check = {
   ],
   async run(ctx: CheckContext): Promise<void> {
     const found = candidates(ctx);
-    if (found.length === 0) return;
+    const identity = ctx.identities.find((i) => i.role === 'user');
+    const owned = identity === undefined ? [] : ownedCandidates(ctx, urlLike);
+    if (found.length === 0 && owned.length === 0) return;
     if (ctx.dryRun) {
       ctx.note('dry run: the canary listener is not started');
       return;
@@ -108,22 +112,28 @@ export const ssrfCheck: Check = {
       return;
     }
     try {
-      const probes: { candidate: Candidate; url: string; result: HttpResult }[] = [];
+      const probes: { operation: Operation; where: string; name: string; url: string; result: HttpResult }[] = [];
       for (const candidate of found) {
         const url = canary.url(`${candidate.operation.method}-${candidate.name}`);
-        probes.push({ candidate, url, result: await send(ctx, candidate, url) });
+        probes.push({ operation: candidate.operation, where: candidate.where, name: candidate.name, url, result: await send(ctx, candidate, url) });
+      }
+      for (const candidate of owned) {
+        const url = canary.url(`${candidate.update.method}-${candidate.name}`);
+        const result = await sendOwned(ctx, identity!, candidate, url);
+        if (typeof result === 'string') ctx.note(`${candidate.update.method} ${candidate.update.path} (${candidate.name}) not probed: ${result}`);
+        else probes.push({ operation: candidate.update, where: `body of ${candidate.update.method} on an object the audit created, its`, name: candidate.name, url, result });
       }
       const grouped = new Grouped(ctx);
       // One wait for late hits (a queued fetch), shared by every probe.
       const deadline = Date.now() + LATE_HIT_WAIT_MS;
-      for (const { candidate, url, result } of probes) {
+      for (const { operation, where, name, url, result } of probes) {
         const hits = await canary.waitFor(url, Math.max(0, deadline - Date.now()));
         const hit = hits[0];
         if (hit === undefined || !usable(result)) continue;
-        const location = { method: candidate.operation.method, route: candidate.operation.path, parameter: candidate.name };
+        const location = { method: operation.method, route: operation.path, parameter: name };
         grouped.add('ssrf.url-fetched', location, () => ({
-          summary: `The ${candidate.where} field \`${candidate.name}\` was given ${url}; the canary then received ${describeHit(hit)}: the server fetched the URL the client named.`,
-          exchanges: [exchange(`${candidate.name} = canary URL`, result, 'rampart-probe')],
+          summary: `The ${where} field \`${name}\` was given ${url}; the canary then received ${describeHit(hit)}: the server fetched the URL the client named.`,
+          exchanges: [exchange(`${name} = canary URL`, result, 'rampart-probe')],
         }));
       }
       grouped.flush();

@@ -152,6 +152,22 @@ export class ConfiguredIdentity implements AuditIdentity {
   }
 
   /**
+   * Logs in once more, the way that worked, and hands back the new session's credential headers
+   * without making it this identity's: a probe may log that session out (logout.ts) while every
+   * other check goes on with the identity's own. Undefined for a static credential or a failed login.
+   */
+  async openSession(): Promise<Record<string, string> | undefined> {
+    const c = this.#credential;
+    if (c.kind !== 'login' || this.#dryRun) return undefined;
+    const plan = this.#plan ?? this.#plans[0];
+    if (plan === undefined) return undefined;
+    const outcome = await this.#try(plan, c.username, c.password);
+    if (typeof outcome === 'string') return undefined;
+    this.#issued.push(outcome.value);
+    return carry(outcome, this.#carrier);
+  }
+
+  /**
    * After a 401 to `sent` (the headers the request carried): logs in again unless another request
    * already did, or this identity did for a 401 within the last 30 s (a route that refuses a
    * fresh token refuses this identity, not its token). True when a retry may help.

@@ -138,3 +138,37 @@ function lineAround(text: string, index: number): string {
   const end = text.indexOf('\n', index);
   return text.slice(start, Math.min(end === -1 ? text.length : end, index + 120)).trim();
 }
+
+/**
+ * Secrets whose shape alone says what they are: private keys and the credential formats of
+ * common providers. The documentation's own examples (AWS's `…EXAMPLE` key) are not secrets.
+ */
+export const SECRET_SIGNATURES: readonly { name: string; pattern: RegExp }[] = [
+  { name: 'PEM private key', pattern: /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/ },
+  { name: 'AWS access key id', pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/ },
+  { name: 'GitHub token', pattern: /\bgh[pousr]_[A-Za-z0-9]{36,}\b/ },
+  { name: 'Slack token', pattern: /\bxox[abpr]-[A-Za-z0-9-]{10,}\b/ },
+  { name: 'Stripe secret key', pattern: /\b(?:sk|rk)_live_[A-Za-z0-9]{16,}\b/ },
+  { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}\b/ },
+];
+
+/** Every kind of secret in the text (the first match of each), documentation examples left out. */
+export function findSecretText(text: string): { name: string; sample: string }[] {
+  const out: { name: string; sample: string }[] = [];
+  for (const { name, pattern } of SECRET_SIGNATURES) {
+    const match = pattern.exec(text);
+    if (match !== null && !/EXAMPLE/.test(match[0])) out.push({ name, sample: match[0] });
+  }
+  return out;
+}
+
+/** The full values of every secret in the text (a PEM block to its end), for masking. */
+export function secretValues(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.matchAll(/-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]*?)-----END [A-Z ]*PRIVATE KEY-----/g)) {
+    // The block, and each of its lines (an excerpt may hold only some of them).
+    out.push(match[0], ...(match[1] ?? '').split(/\\n|\s+/).filter((line) => line.length >= 8));
+  }
+  for (const { pattern } of SECRET_SIGNATURES) for (const match of text.matchAll(new RegExp(pattern.source, 'g'))) out.push(match[0]);
+  return out;
+}

@@ -183,6 +183,8 @@ export interface Judged {
   restore?: boolean;
   /** The audit registering an account of its own (a sign-up sent anonymously). */
   register?: boolean;
+  /** It carries a session the run opened for itself (engine's openSession): its logout harms no one. */
+  ownSession?: boolean;
 }
 
 export const WRITE_5XX_STOP = 3;
@@ -274,6 +276,7 @@ export class SafetyPolicy {
     const own = this.#own(request.url);
     let verdict: Verdict;
     if (own && !request.burst) verdict = { send: true, write: !isRead(op) };
+    else if (request.ownSession === true && !request.burst && destructiveWord(op)?.word === 'log out') verdict = { send: true, write: true };
     else {
       verdict = this.callable(op, {
         identity: request.identity !== undefined,
