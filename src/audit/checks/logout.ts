@@ -38,9 +38,16 @@ export async function logoutRevokes(ctx: CheckContext, report: (logout: Operatio
     ctx.note('logout: not probed: the spec names no logout route');
     return;
   }
-  const identity = ctx.identities.find((i) => i.role === 'user' && i.login !== undefined);
+  // A given identity that logs in, else the audit's own account (issue 19), which always does.
+  let identity = ctx.identities.find((i) => i.role === 'user' && i.login !== undefined);
+  let why = 'no identity logs in and the target offers no sign-up for an account of the audit\'s own';
+  if (identity === undefined && ctx.accounts !== undefined) {
+    const own = await ctx.accounts.throwaway();
+    if (typeof own === 'string') why = `no identity logs in, and no account of the audit's own: ${own}`;
+    else identity = own.identity;
+  }
   if (identity === undefined) {
-    ctx.note(`logout: ${logouts.map((o) => `${o.method} ${o.path}`).join(', ')} not probed: no identity logs in, and the audit logs out only a session it opened itself, never one it was given`);
+    ctx.note(`logout: ${logouts.map((o) => `${o.method} ${o.path}`).join(', ')} not probed: ${why}; the audit logs out only a session it opened itself, never one it was given`);
     return;
   }
   const reads = protectedReads(ctx);

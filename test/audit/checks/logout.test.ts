@@ -1,7 +1,11 @@
 // Logout that does not revoke (authentication.logout-not-revoking): the Flask fixture's vulnerable
 // twin only clears its cookie at POST /api/auth/logout, so the token keeps working; the fixed twin
-// revokes it. The audit logs out only a session it opened itself, never an identity's own.
+// revokes it. The audit logs out only a session it opened itself (as a login identity, or as its
+// own account when the identities were given as tokens), never an identity's own.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runAudit } from '../../../src/audit/engine.ts';
 import type { AuditResult } from '../../../src/audit/engine.ts';
@@ -63,14 +67,35 @@ describe('logout that does not revoke', { timeout: 120_000 }, () => {
     assert.ok(result.writes.some((w) => w.route === '/api/auth/logout' && w.answer === 200), JSON.stringify(result.writes));
   });
 
-  test('identities given as tokens: the logout is not called, and the note says why', async () => {
-    const sent: string[] = [];
-    const result = await runAudit(
-      { target: flask.vuln, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['authentication'], identities: await flaskIdentities(flask, flask.vuln, ['alice', 'bob']) },
-      { onRequest: (request) => sent.push(new URL(request.url).pathname) },
-    );
-    assert.ok(!sent.some((path) => path.endsWith('/api/auth/logout')), sent.join('\n'));
-    assert.ok(result.notes.some((n) => /^authentication: logout: POST \/api\/auth\/logout not probed: no identity logs in, and the audit logs out only a session it opened itself/.test(n)), result.notes.join('\n'));
+  test("identities given as tokens are never logged out: the audit's own account opens the session it logs out", async () => {
+    const result = await runAudit({ target: flask.vuln, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['authentication'], identities: await flaskIdentities(flask, flask.vuln, ['alice', 'bob']) });
+    const logouts = result.writes.filter((w) => w.route === '/api/auth/logout');
+    assert.ok(logouts.length > 0, JSON.stringify(result.writes));
+    for (const write of logouts) {
+      assert.match(write.identity, /\(a session of its own\)$/);
+      assert.doesNotMatch(write.identity, /^(?:alice|bob)\b/);
+    }
+    assert.ok(findingAt(result, 'authentication.logout-not-revoking', 'POST', '/api/auth/logout'), list(result));
+  });
+
+  test('without a login identity or a sign-up, the logout is not called, and the note says why', async () => {
+    // The same fixture, its sign-up left out of the spec: no account of the audit's own either.
+    const dir = mkdtempSync(join(tmpdir(), 'rampart-logout-'));
+    try {
+      const spec = JSON.parse(readFileSync(flask.specPath, 'utf8')) as { paths: Record<string, unknown> };
+      delete spec.paths['/api/auth/register'];
+      const specPath = join(dir, 'openapi.json');
+      writeFileSync(specPath, JSON.stringify(spec));
+      const sent: string[] = [];
+      const result = await runAudit(
+        { target: flask.vuln, openapi: specPath, specOnly: true, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['authentication'], identities: await flaskIdentities(flask, flask.vuln, ['alice', 'bob']) },
+        { onRequest: (request) => sent.push(new URL(request.url).pathname) },
+      );
+      assert.ok(!sent.some((path) => path.endsWith('/api/auth/logout')), sent.join('\n'));
+      assert.ok(result.notes.some((n) => /^authentication: logout: POST \/api\/auth\/logout not probed: no identity logs in and the target offers no sign-up for an account of the audit's own; the audit logs out only a session it opened itself/.test(n)), result.notes.join('\n'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('safety policy: a logout is refused unless it carries a session the run opened for itself', async () => {
@@ -88,6 +113,8 @@ describe('logout that does not revoke', { timeout: 120_000 }, () => {
   });
 
   test('docs/auditor.md says so', () => {
-    assert.ok(docsPage('auditor.md').replace(/\s+/g, ' ').includes('`authentication` logs out only a session it opened itself'));
+    const page = docsPage('auditor.md').replace(/\s+/g, ' ');
+    assert.ok(page.includes('`authentication` logs out only a session it opened itself'));
+    assert.ok(page.includes("when none logs in, the audit's own account (from the target's sign-up) opens the session instead."));
   });
 });
