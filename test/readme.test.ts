@@ -90,6 +90,7 @@ test('the README states the auditor\'s safety rules', () => {
     'A route that answers 2xx to a body it should have refused is named in the notes and the ledger, and gets no further write without credentials.',
     // test/audit/accounts.test.ts (a sign-up fixture with DELETE, and the Flask twins without one):
     'When the spec has a sign-up, the audit registers accounts of its own (a unique name, a strong random password, a valid value for every required field), logs in as them and uses them, never a given identity, for privileged fields',
+    'Where the spec offers no DELETE on an account it registers none, since one would stay behind, unless `--unsafe` names the sign-up (the notes say so)',
     'each is deleted at the end when the spec offers a DELETE on it, else listed as left behind on purpose (JSON `accounts`), and what the after-reads show of it is listed apart (JSON `kept`), not counted as a change',
   ]) assert.ok(flat.includes(phrase), `README: ${phrase}`);
 });

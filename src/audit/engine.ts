@@ -13,7 +13,7 @@ import type { HttpRequestSpec, HttpResult, SentRequest } from './http/client.ts'
 import type { IdentitySpec } from './identities/config.ts';
 import { ConfiguredIdentity, LoginFailed, sendAs } from './identities/identity.ts';
 import type { AuditIdentity } from './identities/identity.ts';
-import { Accounts, findRegistration } from './identities/accounts.ts';
+import { Accounts, accountsDeletable, findRegistration } from './identities/accounts.ts';
 import type { Account } from './identities/accounts.ts';
 import { ownedBy, SafetyLedger, WriteLedger } from './identities/ledger.ts';
 import type { WriteRecord } from './identities/ledger.ts';
@@ -351,7 +351,13 @@ export async function runAudit(options: AuditOptions, hooks: AuditHooks = {}): P
       return result;
     };
     // Accounts of the audit's own, when the target lets anyone sign up (issue 19 item 4).
-    const registration = options.dryRun === true ? undefined : findRegistration(spec);
+    let registration = options.dryRun === true ? undefined : findRegistration(spec);
+    if (registration !== undefined && spec !== undefined && !accountsDeletable(spec) && !policy.allowedByUser(registration.operation)) {
+      // An account the audit cannot delete would stay on a target it may never have seen.
+      const signUp = `${registration.operation.method} ${registration.operation.path}`;
+      notes.push(`safety: no account of the audit's own: the spec offers no DELETE on an account, so one registered at ${signUp} would stay behind; --unsafe '${signUp}' allows it (the report then names it as left behind)`);
+      registration = undefined;
+    }
     const accounts = registration === undefined || spec === undefined
       ? undefined
       : new Accounts({

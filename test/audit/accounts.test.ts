@@ -197,9 +197,26 @@ describe('privileged fields on the audit’s own account, deleted at the end', (
 });
 
 describe('a sign-up that copies role, with no way to delete an account (the Flask fixture)', () => {
-  test('vulnerable twin: mass-assignment.registration proven by the account reading its own profile; the account is left behind, listed, and not counted as a change', async () => {
+  const ALICE_BOB = (): IdentitySpec[] => (['alice', 'bob'] as const).map((n) => ({ name: n, role: 'user', credential: { kind: 'login', username: n, password: flask.users[n].password } }));
+
+  test('by default no account is registered where none could be deleted: no sign-up sent, the note says how to allow it, the data is unchanged', async () => {
+    const before = ((await flask.state()) as { vuln: unknown }).vuln;
+    const signUps: string[] = [];
+    const vuln = await runAudit({ target: flask.vuln, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, identities: ALICE_BOB() }, {
+      onRequest: (request) => {
+        if (request.method === 'POST' && new URL(request.url).pathname.endsWith('/api/auth/register')) signUps.push(String(request.body ?? ''));
+      },
+    });
+    // Only probes whose body no parser accepts reach the sign-up.
+    for (const body of signUps) assert.throws(() => JSON.parse(body) as unknown, SyntaxError, `a sign-up that could succeed was sent: ${body}`);
+    assert.deepEqual(vuln.accounts, []);
+    assert.ok(vuln.notes.includes("safety: no account of the audit's own: the spec offers no DELETE on an account, so one registered at POST /api/auth/register would stay behind; --unsafe 'POST /api/auth/register' allows it (the report then names it as left behind)"), vuln.notes.join('\n'));
+    assert.deepEqual(((await flask.state()) as { vuln: unknown }).vuln, before);
+  });
+
+  test('with --unsafe naming the sign-up, vulnerable twin: mass-assignment.registration proven by the account reading its own profile; the account is left behind, listed, and not counted as a change', async () => {
     const before = ((await flask.state()) as { vuln: { users: { username: string }[] } }).vuln;
-    const vuln = await runAudit({ target: flask.vuln, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['mass-assignment'], identities: (['alice', 'bob'] as const).map((n) => ({ name: n, role: 'user', credential: { kind: 'login', username: n, password: flask.users[n].password } })) });
+    const vuln = await runAudit({ target: flask.vuln, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['mass-assignment'], unsafe: ['POST /api/auth/register'], identities: ALICE_BOB() });
     const found = vuln.findings.find((f) => f.id === 'mass-assignment.registration');
     assert.ok(found, list(vuln));
     assert.deepEqual(found.location, { method: 'POST', route: '/api/auth/register', parameter: 'role' });
@@ -226,7 +243,7 @@ describe('a sign-up that copies role, with no way to delete an account (the Flas
 
   test('fixed twin: the sign-up refuses the extra field (400): no account, no finding, nothing changed', async () => {
     const before = ((await flask.state()) as { fixed: unknown }).fixed;
-    const fixed = await runAudit({ target: flask.fixed, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['mass-assignment'], identities: (['alice', 'bob'] as const).map((n) => ({ name: n, role: 'user', credential: { kind: 'login', username: n, password: flask.users[n].password } })) });
+    const fixed = await runAudit({ target: flask.fixed, openapi: flask.specPath, rate: 2000, maxRequests: 3000, timeoutMs: 5000, only: ['mass-assignment'], unsafe: ['POST /api/auth/register'], identities: ALICE_BOB() });
     assert.deepEqual(fixed.findings, [], list(fixed));
     assert.deepEqual(fixed.accounts, []);
     assert.ok(fixed.notes.some((n) => /role not tried at sign-up: the sign-up at POST \/api\/auth\/register answered 400/.test(n)), fixed.notes.join('\n'));

@@ -111,6 +111,19 @@ function accountId(json: Json | undefined): string | undefined {
   return undefined;
 }
 
+/** The spec's operations on one account (`/users/{id}`, `/accounts/{id}`…). */
+function accountItemOperations(spec: ApiSpec): Operation[] {
+  return spec.operations.filter((o) => {
+    const segments = o.path.split('/').filter(Boolean);
+    return segments.length >= 2 && /^\{[^}]+\}$/.test(segments.at(-1)!) && ACCOUNT_COLLECTION.test(segments.at(-2)!) && (segments.slice(0, -1).join('/').match(/\{/g) ?? []).length === 0;
+  });
+}
+
+/** Can the audit delete an account it registers (a DELETE on the account's own route)? Otherwise it would stay behind. */
+export function accountsDeletable(spec: ApiSpec): boolean {
+  return accountItemOperations(spec).some((o) => o.method === 'DELETE');
+}
+
 /** Registers and logs in accounts of the audit's own; the first ordinary one is the throwaway shared by the checks. */
 export class Accounts {
   readonly made: Account[] = [];
@@ -171,10 +184,7 @@ export class Accounts {
   /** The account's own route (`/users/{id}`) from its Location or the spec, and whether the spec can delete it there. */
   #accountUrl(id: string | undefined, result: UsableResult): { url: URL; deletable: boolean } | undefined {
     const { spec, target } = this.#deps;
-    const item = spec.operations.filter((o) => {
-      const segments = o.path.split('/').filter(Boolean);
-      return segments.length >= 2 && /^\{[^}]+\}$/.test(segments.at(-1)!) && ACCOUNT_COLLECTION.test(segments.at(-2)!) && (segments.slice(0, -1).join('/').match(/\{/g) ?? []).length === 0;
-    });
+    const item = accountItemOperations(spec);
     const location = result.response.headers.location;
     let url: URL | undefined;
     if (location !== undefined) {
