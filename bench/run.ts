@@ -9,6 +9,7 @@
 // bench/results/<date>.json. Any non-2xx answer rejects the run. Nothing is installed here.
 // The login row (bench/login.ts) runs in the same rounds: in its turn, the raw argon2
 // ceiling, then the logins with a paced health probe alongside; it has its own small table.
+import { median } from './median.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -720,12 +721,6 @@ async function busyCores(ms: number): Promise<number> {
   const after = read();
   if (!before || !after || after.total === before.total) return 0;
   return ((after.busy - before.busy) / (after.total - before.total)) * availableParallelism();
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function fmtInt(value: number): string {

@@ -10,6 +10,7 @@
 // robust to other load on the machine) and the load average when the run ended, and writes it
 // all to bench/results/service-<date>.json (--save-baseline: bench/results/service-baseline.json,
 // which the README's numbers come from).
+import { median } from '../median.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
@@ -124,12 +125,6 @@ async function runNode(args: string[], env: Record<string, string>): Promise<voi
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   if (code !== 0) throw new Error(`node ${args.join(' ')} exited with ${String(code)}:\n${output}`);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 async function main(): Promise<number> {
