@@ -57,10 +57,13 @@ export function recordCommand(io: RecordIo = {}): Command {
       let pending: Promise<void> = Promise.resolve();
       let recorder: Recorder | undefined;
       let failed = false;
+      /** Paths in the document last written. */
+      let written = 0;
       const save = (): Promise<void> => {
         // One write at a time, each from every observation so far; the rename makes it atomic.
         pending = pending.catch(() => undefined).then(async () => {
           const built = buildDocument(recorder?.observed ?? [], { origin: options.target.origin, prefix, source: 'record' }, `recorded from ${options.target.origin}${prefix}`);
+          written = Object.keys(built.document.paths as object).length;
           const temporary = `${options.out}.${process.pid}.tmp`;
           await writeFile(temporary, `${JSON.stringify(built.document, null, 2)}\n`, { mode: 0o600 });
           await rename(temporary, options.out);
@@ -94,8 +97,7 @@ export function recordCommand(io: RecordIo = {}): Command {
         exit(1);
         return;
       }
-      const paths = Object.keys((buildDocument(recorder.observed, { origin: options.target.origin, prefix, source: 'record' }, '').document.paths ?? {}) as object).length;
-      stdout.write(`recorded ${recorder.observed.length} request(s), ${paths} path(s), in ${options.out}; audit it with: rampart audit ${options.target.href} --openapi ${options.out}\n`);
+      stdout.write(`recorded ${recorder.observed.length} request(s), ${written} path(s), in ${options.out}; audit it with: rampart audit ${options.target.href} --openapi ${options.out}\n`);
       exit(0);
     });
 }
